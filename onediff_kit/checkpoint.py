@@ -1,0 +1,93 @@
+"""Checkpoints that load with ``torch.load(weights_only=True)``.
+
+mmengine checkpoints normally pickle the MessageHub's ``HistoryBuffer``
+objects, whose pickles call ``builtins.getattr``; allowing that global would
+let any checkpoint run code. Instead :class:`PlainCheckpointStateHook` stores
+those buffers as plain lists when saving and rebuilds them after loading, so
+our checkpoints hold only tensors and plain containers and no class needs to
+be allowlisted. Every local checkpoint load in the process (``--resume``,
+``load_from``, ``tools/test.py``) then goes through :func:`load_local`, which
+refuses any pickled global outside torch's safe set with a clear error.
+"""
+import os.path as osp
+import pickle
+
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader
+
+PLAIN_BUFFER_TAG = '__onediff_history_buffer__'
+
+
+class UnsafeCheckpointError(RuntimeError):
+    """A checkpoint holds pickled globals that weights_only loading refuses."""
+
+
+def _unsafe_globals(filename):
+    try:
+        return torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # not a zip checkpoint: the load error says enough
+        return []
+
+
+def load_local(filename, map_location=None):
+    """Load a local checkpoint with ``weights_only=True``.
+
+    Args:
+        filename (str): path of the checkpoint.
+        map_location: as for :func:`torch.load`.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        UnsafeCheckpointError: the file pickles a class or function that is
+            not a tensor or plain container.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as exc:
+        names = _unsafe_globals(filename)
+        found = ', '.join(names) if names else str(exc).splitlines()[0]
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint {filename}: it contains pickled '
+            f'globals that are not tensors or plain containers ({found}). '
+            'Unpickling them could run arbitrary code. If you trust the file, '
+            'load it deliberately in Python with torch.load(path, '
+            'weights_only=False) and save only its "state_dict", or allow '
+            'exactly those classes with torch.serialization.add_safe_globals'
+            '([...]) before loading.') from None
+
+
+def enable_safe_checkpoint_loading():
+    """Route mmengine's local checkpoint loading through :func:`load_local`."""
+    CheckpointLoader.register_scheme(prefixes='', force=True)(
+        lambda filename, map_location=None: load_local(filename,
+                                                       map_location))
+
+
+def history_buffers_to_plain(message_hub_state):
+    """Replace HistoryBuffer values with tagged plain dicts (in place)."""
+    from mmengine.logging import HistoryBuffer
+    scalars = message_hub_state.get('log_scalars', {})
+    for key, buf in list(scalars.items()):
+        if isinstance(buf, HistoryBuffer):
+            log, count = buf.data
+            scalars[key] = {
+                PLAIN_BUFFER_TAG: True,
+                'log_history': [float(v) for v in log],
+                'count_history': [int(v) for v in count],
+                'max_length': int(buf.max_length),
+            }
+
+
+def plain_to_history_buffers(message_hub_state):
+    """Inverse of :func:`history_buffers_to_plain` (in place)."""
+    from mmengine.logging import HistoryBuffer
+    scalars = message_hub_state.get('log_scalars', {})
+    for key, value in list(scalars.items()):
+        if isinstance(value, dict) and value.get(PLAIN_BUFFER_TAG):
+            scalars[key] = HistoryBuffer(value['log_history'],
+                                         value['count_history'],
+                                         value['max_length'])

@@ -1,0 +1,36 @@
+"""The ``onediff`` command line: one sub-command per module in this package."""
+import argparse
+import importlib
+import sys
+
+from onediff_kit.version import __version__
+
+# Each module defines add_parser(subparsers) and sets `func` on its parser.
+SUBCOMMAND_MODULES = [
+    'onediff_kit.cli.list_components',
+]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='onediff',
+        description='Image difference captioning toolkit (OneDiff).')
+    parser.add_argument(
+        '--version', action='version', version=f'onediff_kit {__version__}')
+    subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, 'func', None):
+        parser.print_help()
+        return 2
+    return args.func(args) or 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""First-party onediff_kit components (metrics)."""

@@ -1,0 +1,21 @@
+"""Shared test fixtures."""
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
+
+
+@pytest.fixture(scope='session')
+def repo_root():
+    return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def shared_data():
+    """../shared/data beside the checkout; skips the test where absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f'shared reference data not found at {SHARED_DATA} '
+                    '(it lies beside the checkout on project machines)')
+    return SHARED_DATA
