@@ -82,6 +82,24 @@ def history_buffers_to_plain(message_hub_state):
             }
 
 
+def numpy_to_plain(obj):
+    """Return ``obj`` with numpy scalars and arrays as Python numbers/lists.
+
+    mmengine keeps some runtime info (e.g. iteration times) as numpy
+    scalars; weights_only loading would refuse their pickles.
+    """
+    import numpy as np
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, dict):
+        return type(obj)((k, numpy_to_plain(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(numpy_to_plain(v) for v in obj)
+    return obj
+
+
 def plain_to_history_buffers(message_hub_state):
     """Inverse of :func:`history_buffers_to_plain` (in place)."""
     from mmengine.logging import HistoryBuffer

@@ -11,8 +11,9 @@ import threading
 import traceback
 from importlib.metadata import entry_points
 
+import warnings
+
 import pluggy
-from mmengine.logging import print_log
 
 from onediff_kit import hookspecs
 
@@ -24,6 +25,11 @@ PLUGIN_ERRORS = {}
 PLUGIN_PROVIDERS = {}
 
 _lock = threading.RLock()
+
+
+class PluginLoadWarning(RuntimeWarning):
+    """A plugin failed to import or to register its components."""
+
 _manager = None
 
 
@@ -39,11 +45,12 @@ def _error_line(exc):
 
 def _report(name, stage, exc):
     PLUGIN_ERRORS[name] = f'{stage}: {_error_line(exc)}'
-    print_log(
+    # warnings go to stderr, so `onediff list --json` keeps stdout clean.
+    warnings.warn(
         f'onediff plugin "{name}" failed to {stage} and is skipped: '
         f'{_error_line(exc)}',
-        logger='current',
-        level=30)
+        PluginLoadWarning,
+        stacklevel=2)
 
 
 def get_plugin_manager():

@@ -16,9 +16,15 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import \
+    RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
@@ -47,6 +53,10 @@ def _child(name, parent=None):
         name, parent=parent, scope=SCOPE, locations=CORE_LOCATIONS)
 
 
+RUNNERS = _child('runner', MMENGINE_RUNNERS)
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             MMENGINE_RUNNER_CONSTRUCTORS)
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS)
 MODELS = _child('model', MMENGINE_MODELS)
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _child('weight initializer',
@@ -61,6 +71,8 @@ LOOPS = _child('loop', MMENGINE_LOOPS)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS)
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)

@@ -1,6 +1,7 @@
 """``onediff list``: every registered component, its kind and provider."""
 import inspect
 import json
+import sys
 from importlib.metadata import packages_distributions
 
 
@@ -51,7 +52,7 @@ def run(args):
             print(f'{r["name"]:<{width}}  {r["kind"]:<{kwidth}}  '
                   f'{r["provider"]}')
     for name, err in PLUGIN_ERRORS.items():
-        print(f'plugin "{name}" failed ({err})', file=__import__('sys').stderr)
+        print(f'plugin "{name}" failed ({err})', file=sys.stderr)
     return 0
 
 

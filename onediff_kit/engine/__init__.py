@@ -1,1 +1,2 @@
 from onediff_kit.engine.hooks import *  # noqa: F401,F403
+from onediff_kit.engine.optim_wrappers import *  # noqa: F401,F403

@@ -1,7 +1,7 @@
 from mmengine.hooks import Hook
 
 from onediff_kit.checkpoint import (history_buffers_to_plain,
-                                    plain_to_history_buffers)
+                                    numpy_to_plain, plain_to_history_buffers)
 from onediff_kit.registry import HOOKS
 
 
@@ -18,6 +18,9 @@ class PlainCheckpointStateHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint):
         if 'message_hub' in checkpoint:
             history_buffers_to_plain(checkpoint['message_hub'])
+        for key in ('message_hub', 'meta'):
+            if key in checkpoint:
+                checkpoint[key] = numpy_to_plain(checkpoint[key])
 
     def after_load_checkpoint(self, runner, checkpoint):
         if 'message_hub' in checkpoint:

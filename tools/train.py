@@ -1,0 +1,120 @@
+"""Train a model from a config: a thin wrapper over the mmengine Runner."""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train an onediff_kit model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or, with no value, from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision: float16 AMP on CUDA, bfloat16 autocast on CPU')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic algorithms (slower, reproducible)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.delta.num_tokens=16 '
+        'train_cfg.max_iters=100')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def use_amp(cfg):
+    """Pick the mixed-precision optimiser wrapper for this machine."""
+    import torch
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        # mmengine's AmpOptimWrapper asserts on CPU-only machines.
+        print('--amp on a CPU: training with bfloat16 autocast '
+              '(CPUAutocastOptimWrapper).')
+        cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+
+
+def use_dist_backend(cfg):
+    """NCCL needs CUDA: fall back to gloo on CPU-only machines."""
+    import torch
+    if not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        cfg.env_cfg.dist_cfg.backend = 'gloo'
+
+
+def merge_args(cfg, args):
+    """Merge command-line arguments into the config (CLI wins)."""
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.amp:
+        use_amp(cfg)
+    if args.launcher != 'none':
+        use_dist_backend(cfg)
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    randomness = dict(cfg.get('randomness', {}) or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import onediff_kit  # noqa: F401  (safe checkpoint loading)
+    if not osp.isfile(args.config):
+        sys.exit(f'error: config file {args.config} does not exist')
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+if __name__ == '__main__':
+    main()
