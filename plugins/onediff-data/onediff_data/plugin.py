@@ -5,5 +5,7 @@ from onediff_kit.hookspecs import hookimpl
 @hookimpl
 def onediff_register_components(registries):
     # Importing the modules runs their @registries.X.register_module()
-    # decorators.
-    pass
+    # decorators: datasets, samplers, pair transforms, benchmark importers
+    # and the synthetic generator.
+    from onediff_data import (datasets, importers, samplers,  # noqa: F401
+                              synth, transforms)

@@ -1,0 +1,49 @@
+"""Time the synthetic generator: 10,000 pairs at 128 px (target < 120 s).
+
+Usage:
+    python bench/bench_synth.py [--num 10000] [--size 128] [--workers N]
+        [--out DIR] [--keep]
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--num', type=int, default=10000)
+    p.add_argument('--size', type=int, default=128)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--workers', type=int, default=os.cpu_count())
+    p.add_argument('--budget', type=float, default=120.0,
+                   help='seconds allowed; exit 1 when slower')
+    p.add_argument('--out', help='output folder (default: a temp folder)')
+    p.add_argument('--keep', action='store_true', help='keep the output')
+    args = p.parse_args(argv)
+
+    from onediff_kit.registry import GENERATORS
+    gen = GENERATORS.build(
+        dict(type='SynthDiffGenerator', size=args.size, workers=args.workers))
+    out = args.out or tempfile.mkdtemp(prefix='bench_synth_')
+    start = time.perf_counter()
+    summary = gen.generate(out, args.num, seed=args.seed)
+    seconds = time.perf_counter() - start
+    n_bytes = sum(
+        e.stat().st_size for e in os.scandir(os.path.join(out, 'images')))
+    print(f'{args.num} pairs ({2 * args.num} images) at {args.size} px with '
+          f'{args.workers} workers on {os.cpu_count()} CPUs: {seconds:.1f} s '
+          f'({args.num / seconds:.0f} pairs/s), {n_bytes / 2**20:.1f} MiB')
+    print(f'splits: {summary["split"]}  change types: '
+          f'{summary["change_type"]}')
+    if not args.keep and not args.out:
+        shutil.rmtree(out)
+    ok = seconds < args.budget
+    print(f'{"PASS" if ok else "FAIL"}: budget {args.budget:.0f} s')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

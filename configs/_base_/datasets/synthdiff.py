@@ -1,0 +1,76 @@
+# The embedded default data: `onediff data synth --out data/synthdiff
+# --num 10000 --seed 0` writes it (about a minute on 2 cores).
+dataset_type = 'DiffCaptionDataset'
+data_root = 'data/synthdiff'
+img_size = 128
+
+task_prompts = dict(
+    synth_diff='Describe what changed between the two scenes.',
+    real_edit='Describe the edit made to the photo.',
+    synth_scene='Describe the two images.',
+    coupled='Describe the two images.',
+)
+
+train_pipeline = [
+    dict(type='LoadImagePair'),
+    dict(type='ResizePair', size=img_size),
+    # Same draw for both images. No RandomFlipPair: captions name left and
+    # right (see docs/data_format.md); no crop: it could cut the change out.
+    dict(type='ColorJitterPair', brightness=0.1, contrast=0.1,
+         saturation=0.05, prob=0.5),
+    dict(type='PackDiffInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImagePair'),
+    dict(type='ResizePair', size=img_size),
+    dict(type='PackDiffInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='manifest.jsonl',
+        split='train',
+        task_prompts=task_prompts,
+        pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='manifest.jsonl',
+        split='val',
+        task_prompts=task_prompts,
+        caption_pick='first',
+        test_mode=True,
+        pipeline=test_pipeline),
+)
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='manifest.jsonl',
+        split='test',
+        task_prompts=task_prompts,
+        caption_pick='first',
+        test_mode=True,
+        pipeline=test_pipeline),
+)
+val_evaluator = dict(type='CaptionMetric')
+test_evaluator = val_evaluator

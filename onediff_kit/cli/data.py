@@ -1,0 +1,177 @@
+"""``onediff data {check,import,synth}``: manifests, importers, generator.
+
+Importers and the generator are looked up by name in
+``onediff_kit.registry.IMPORTERS`` / ``GENERATORS``; this module imports no
+concrete component.
+"""
+import json
+import sys
+from pathlib import Path
+
+
+def _print_counts(summary, out=None):
+    out = out or sys.stdout
+    print(f'pairs: {summary["total"]}', file=out)
+    for key in ('split', 'task', 'change_type'):
+        counts = summary[key]
+        parts = ', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))
+        print(f'  {key:<12} {parts}', file=out)
+
+
+def run_check(args):
+    from onediff_kit.data.manifest import ManifestError, check_manifest
+    from onediff_kit.data.manifest import summarize
+    try:
+        records, problems = check_manifest(
+            args.manifest, root=args.root, check_files=not args.no_files)
+    except ManifestError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
+    summary = summarize(records)
+    summary['bad_lines'] = len(problems)
+    if args.json:
+        summary['problems'] = [
+            dict(line=p.line, reason=p.reason, key=p.key) for p in problems
+        ]
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f'manifest: {args.manifest}')
+        _print_counts(summary)
+        print(f'bad lines: {len(problems)}')
+        for p in problems:
+            print(f'  {args.manifest}:{p.line}: {p.reason}')
+    return 1 if problems else 0
+
+
+def run_import(args):
+    from onediff_kit.data.manifest import (summarize, validate_record,
+                                           write_manifest)
+    from onediff_kit.registry import IMPORTERS
+    IMPORTERS.import_from_location()
+    if args.format not in IMPORTERS.module_dict:
+        known = ', '.join(sorted(IMPORTERS.module_dict)) or 'none'
+        print(f'error: no importer "{args.format}" (known: {known})',
+              file=sys.stderr)
+        return 2
+    options = {}
+    if args.per_entry:
+        options['per_entry'] = True
+    if args.image_dir is not None:
+        options['image_dir'] = args.image_dir
+    for item in args.option or []:
+        key, _, value = item.partition('=')
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    try:
+        importer = IMPORTERS.build(dict(type=args.format, **options))
+        result = importer(args.src)
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        print(f'error: {args.format}: {exc}', file=sys.stderr)
+        return 2
+    root = Path(args.root if args.root is not None else args.src)
+    records, missing, outside = [], 0, 0
+    for rec in result.records:
+        issues = validate_record(rec, root, check_files=True)
+        if any('outside the root' in r for _, r in issues):
+            outside += 1
+            continue
+        if issues:
+            missing += 1
+            if args.drop_missing:
+                continue
+        records.append(rec)
+    write_manifest(args.out, records)
+    upstream = sum(result.stats.get('pairs', {}).values())
+    print(f'{args.format}: {len(result.records)} records from {upstream} '
+          f'upstream pairs in {args.src}')
+    for key, counts in result.stats.items():
+        print(f'  {key}: {counts}')
+    for note in result.notes:
+        print(f'  note: {note}')
+    if outside:
+        print(f'  dropped {outside} pairs whose image path leaves the root '
+              f'{root}')
+    if missing:
+        verb = 'dropped' if args.drop_missing else 'kept (use --drop-missing)'
+        print(f'  {missing} pairs have a missing image file under {root}: '
+              f'{verb}')
+    print(f'wrote {len(records)} records to {args.out}')
+    _print_counts(summarize(records))
+    return 0
+
+
+def run_synth(args):
+    from onediff_kit.registry import GENERATORS
+    cfg = dict(type=args.generator, size=args.size)
+    if args.workers:
+        cfg['workers'] = args.workers
+    if args.real_fraction is not None:
+        cfg['real_fraction'] = args.real_fraction
+    try:
+        gen = GENERATORS.build(cfg)
+    except KeyError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
+    summary = gen.generate(
+        args.out, args.num, seed=args.seed, progress=not args.quiet)
+    print(f'wrote {summary["total"]} pairs to {args.out} in '
+          f'{summary["seconds"]} s ({args.out}/manifest.jsonl)')
+    _print_counts(summary)
+    if summary.get('scenes'):
+        print(f'single-image scenes: {summary["scenes"]} '
+              f'({args.out}/scenes.jsonl)')
+    return 0
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        'data', help='check manifests, import benchmarks, make synthetic data')
+    sub = p.add_subparsers(dest='data_command', metavar='ACTION')
+    p.set_defaults(func=lambda args: p.print_help() or 2)
+
+    c = sub.add_parser('check', help='validate a manifest and count it')
+    c.add_argument('manifest', help='JSONL manifest')
+    c.add_argument(
+        '--root', help='data root of the image paths (default: the '
+        "manifest's folder)")
+    c.add_argument(
+        '--no-files', action='store_true',
+        help='do not require the image files to exist')
+    c.add_argument('--json', action='store_true', help='print JSON')
+    c.set_defaults(func=run_check)
+
+    i = sub.add_parser('import', help='turn benchmark annotations into a '
+                       'manifest')
+    i.add_argument('format', help='importer name, e.g. spot-the-diff, '
+                   'image-editing-request, clevr-change, birds-to-words, '
+                   'clevr-dc (see `onediff list --kind importer`)')
+    i.add_argument('--src', required=True,
+                   help='folder (or file) of the upstream annotations')
+    i.add_argument('--out', required=True, help='manifest to write')
+    i.add_argument('--root', help='data root the image paths are relative '
+                   'to (default: --src)')
+    i.add_argument('--per-entry', action='store_true',
+                   help='spot-the-diff: one record per entry instead of '
+                   'references merged by img_id')
+    i.add_argument('--image-dir', help='image folder inside the root, for '
+                   'importers that take one')
+    i.add_argument('--drop-missing', action='store_true',
+                   help='leave out pairs whose image files are missing')
+    i.add_argument('--option', action='append', metavar='KEY=VALUE',
+                   help='extra importer option (repeatable)')
+    i.set_defaults(func=run_import)
+
+    s = sub.add_parser('synth', help='generate the synthetic data set')
+    s.add_argument('--out', required=True, help='output folder (data root)')
+    s.add_argument('--num', type=int, default=10000, help='number of pairs')
+    s.add_argument('--seed', type=int, default=0)
+    s.add_argument('--size', type=int, default=128, help='image side (px)')
+    s.add_argument('--workers', type=int, help='processes (default: CPUs)')
+    s.add_argument('--real-fraction', type=float,
+                   help='share of edited real photos (default 0.1)')
+    s.add_argument('--generator', default='SynthDiffGenerator',
+                   help='registered generator name')
+    s.add_argument('--quiet', action='store_true', help='no progress bar')
+    s.set_defaults(func=run_synth)

@@ -1,0 +1,169 @@
+import csv
+import json
+
+import pytest
+
+from onediff_kit.cli.main import main
+from onediff_kit.data import check_manifest, load_manifest
+from onediff_kit.registry import IMPORTERS
+
+
+def _run(fmt, src, **kw):
+    return IMPORTERS.build(dict(type=fmt, **kw))(src)
+
+
+def _per_split(records):
+    out = {}
+    for r in records:
+        out[r['split']] = out.get(r['split'], 0) + 1
+    return out
+
+
+def test_spot_the_diff_real_files(shared_data):
+    src = shared_data / 'spot-the-diff'
+    merged = _run('spot-the-diff', src)
+    assert merged.stats['pairs'] == dict(train=8566, val=1493, test=1270)
+    empty = dict(train=37, val=4, test=7)
+    assert merged.stats['dropped_empty'] == empty
+    assert _per_split(merged.records) == {
+        s: merged.stats['pairs'][s] - empty[s] for s in empty}
+    entries = _run('spot-the-diff', src, per_entry=True)
+    assert entries.stats['pairs'] == dict(train=9524, val=1634, test=1404)
+    assert entries.stats['dropped_empty'] == dict(train=47, val=6, test=7)
+    ids = [r['pair_id'] for r in merged.records]
+    assert len(ids) == len(set(ids))
+    rec = next(r for r in merged.records if r['pair_id'] == '256')
+    assert rec['before'] == 'resized_images/256.png'
+    assert rec['after'] == 'resized_images/256_2.png'
+    assert 'person with umbrella is gone' in rec['captions']
+    # Merged references are the union of every entry's sentences.
+    n_caps = sum(len(r['captions']) for r in merged.records)
+    assert n_caps == sum(len(r['captions']) for r in entries.records)
+
+
+def test_image_editing_request_real_files(shared_data):
+    res = _run('image-editing-request', shared_data / 'image-editing-request')
+    assert res.stats['pairs'] == dict(train=3061, val=383, test=495)
+    assert _per_split(res.records) == dict(train=3061, val=383, test=495)
+    assert sum(len(r['captions']) for r in res.records
+               if r['split'] == 'val') == 1149
+    rec = next(r for r in res.records if r['pair_id'] == 'Reddit_1052')
+    assert rec['split'] == 'test' and len(rec['captions']) == 3
+    assert rec['before'] == 'images/Reddit.com_4wfxf2_4wfxf2.jpg'
+
+
+def test_cli_import_counts_and_drops_missing(shared_data, tmp_path, capsys):
+    src = shared_data / 'image-editing-request'
+    root = tmp_path / 'ier'
+    (root / 'images').mkdir(parents=True)
+    for name in ('Reddit.com_4wfxf2_4wfxf2.jpg',
+                 'Reddit.com_4wfxf2_d66nm3m_2.jpg'):
+        (root / 'images' / name).write_bytes(b'jpg')
+    out = root / 'manifest.jsonl'
+    assert main(['data', 'import', 'image-editing-request', '--src',
+                 str(src), '--out', str(out), '--root', str(root)]) == 0
+    text = capsys.readouterr().out
+    assert '3938 pairs have a missing image file' in text
+    assert len(load_manifest(out, root=root)) == 3939
+    assert main(['data', 'import', 'image-editing-request', '--src',
+                 str(src), '--out', str(out), '--root', str(root),
+                 '--drop-missing']) == 0
+    assert [r['pair_id'] for r in load_manifest(out, check_files=True)] == [
+        'Reddit_1052']
+    assert main(['data', 'import', 'nope', '--src', str(src), '--out',
+                 str(out)]) == 2
+
+
+# ------------------------------------------------ fixtures in upstream schema
+def test_clevr_change_fixture(tmp_path):
+    for d in ('images', 'sc_images', 'nsc_images'):
+        (tmp_path / d).mkdir()
+    change, no_change = {}, {}
+    for i in range(5):
+        name = f'CLEVR_default_{i:06d}.png'
+        (tmp_path / 'images' / name).write_bytes(b'x')
+        (tmp_path / 'sc_images' / f'CLEVR_semantic_{i:06d}.png').write_bytes(
+            b'x')
+        if i != 4:  # one distractor image missing on disk
+            (tmp_path / 'nsc_images' /
+             f'CLEVR_nonsemantic_{i:06d}.png').write_bytes(b'x')
+        change[name] = [f'the thing {i} changed', f'change {i}']
+        no_change[name] = ['no change', 'the scene is the same']
+    (tmp_path / 'change_captions.json').write_text(json.dumps(change))
+    (tmp_path / 'no_change_captions.json').write_text(json.dumps(no_change))
+    (tmp_path / 'splits.json').write_text(
+        json.dumps(dict(train=[0, 1, 2], val=[3], test=[4])))
+    (tmp_path / 'type_mapping.json').write_text(json.dumps({
+        'color': ['CLEVR_default_000000.png', 'CLEVR_default_000003.png'],
+        'material': ['CLEVR_default_000001.png'],
+        'add': ['CLEVR_default_000002.png'],
+        'drop': [],
+        'move': ['CLEVR_default_000004.png'],
+    }))
+    res = _run('clevr-change', tmp_path)
+    assert _per_split(res.records) == dict(train=6, val=2, test=2)
+    by_id = {r['pair_id']: r for r in res.records}
+    assert by_id['000001']['change_type'] == 'material'
+    assert by_id['000001']['after'] == 'sc_images/CLEVR_semantic_000001.png'
+    assert by_id['000001_n']['change_type'] == 'none'
+    assert by_id['000001_n']['after'] == \
+        'nsc_images/CLEVR_nonsemantic_000001.png'
+    assert by_id['000001_n']['captions'] == ['no change',
+                                             'the scene is the same']
+    assert by_id['000004']['before'] == 'images/CLEVR_default_000004.png'
+    out = tmp_path / 'm.jsonl'
+    assert main(['data', 'import', 'clevr-change', '--src', str(tmp_path),
+                 '--out', str(out), '--drop-missing']) == 0
+    records, problems = check_manifest(out)
+    assert len(records) == 9 and not problems
+    assert '000004_n' not in {r['pair_id'] for r in records}
+
+
+def test_birds_to_words_fixture(tmp_path):
+    cols = ['img1ObservationURL', 'img1ImgURL', 'img1Species',
+            'img1Selection', 'img2ObservationURL', 'img2ImgURL',
+            'img2Species', 'img2Selection', 'split', 'annN', 'description']
+    rows = []
+    for n in range(7):  # 7 descriptions of pair A: only 5 kept
+        rows.append(['http://o/1', 'http://i/a1.jpg', 'sparrow', 'x',
+                     'http://o/2', 'http://i/a2.jpg?s=1', 'finch', 'y',
+                     'train', str(n), f'animal1 is browner {n}'])
+    for n in range(2):
+        rows.append(['http://o/3', 'http://i/b1.jpg', 'gull', 'x',
+                     'http://o/4', 'http://i/b2.jpg', 'tern', 'y', 'test',
+                     str(n), f'animal2 has a longer beak {n}'])
+    with open(tmp_path / 'birds-to-words-v1.0.tsv', 'w', newline='') as f:
+        w = csv.writer(f, delimiter='\t')
+        w.writerow(cols)
+        w.writerows(rows)
+    res = _run('birds-to-words', tmp_path)
+    assert len(res.records) == 2
+    a, b = res.records
+    assert a['split'] == 'train' and len(a['captions']) == 5
+    assert a['captions'][0] == 'animal1 is browner 0'
+    assert a['before'] == 'images/a1.jpg' and a['after'] == 'images/a2.jpg'
+    assert a['meta']['img1_species'] == 'sparrow'
+    assert b['split'] == 'test' and len(b['captions']) == 2
+    assert res.stats['captions_cut'] == dict(train=1)
+
+
+def test_clevr_dc_fixture(tmp_path):
+    (tmp_path / 'captions.json').write_text(json.dumps({
+        '0': ['the red cube moved'], '1': ['the ball is gone', 'no ball'],
+        '2': ['a cylinder appeared']}))
+    (tmp_path / 'split.json').write_text(
+        json.dumps(dict(train=[0, 1], val=[], test=[2])))
+    res = _run('clevr-dc', tmp_path)
+    assert [r['pair_id'] for r in res.records] == ['000000', '000001',
+                                                   '000002']
+    assert res.records[1]['before'] == 'before/000001.png'
+    assert res.records[1]['after'] == 'after/000001.png'
+    assert res.records[2]['split'] == 'test'
+    res = _run('clevr-dc', tmp_path, before_dir='bef', after_dir='aft')
+    assert res.records[0]['after'] == 'aft/000000.png'
+
+
+def test_importer_errors_name_file_and_key(tmp_path):
+    (tmp_path / 'train.json').write_text(json.dumps([{'img_id': '1'}]))
+    with pytest.raises(KeyError, match='train.json entry 0.*"sentences"'):
+        _run('spot-the-diff', tmp_path)
