@@ -8,6 +8,8 @@ from onediff_kit.version import __version__
 # Each module defines add_parser(subparsers) and sets `func` on its parser.
 SUBCOMMAND_MODULES = [
     'onediff_kit.cli.list_components',
+    'onediff_kit.cli.data',
+    'onediff_kit.cli.eval',
 ]
 
 

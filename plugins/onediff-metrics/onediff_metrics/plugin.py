@@ -6,4 +6,4 @@ from onediff_kit.hookspecs import hookimpl
 def onediff_register_components(registries):
     # Importing the modules runs their @registries.X.register_module()
     # decorators.
-    pass
+    from . import caption_metric, semantic_metric  # noqa: F401

@@ -1,0 +1,92 @@
+"""Scoring samples or files outside a Runner, with the registered metric."""
+from .inputs import load_predictions, load_references, match_predictions
+
+
+def build_metric(name, **cfg):
+    """Build a registered metric (from whichever plugin registers it).
+
+    Args:
+        name (str): e.g. ``'CaptionMetric'``, ``'SemanticChangeMetric'``.
+        **cfg: its arguments.
+    """
+    from onediff_kit.registry import METRICS
+    if METRICS.get(name) is None:
+        from onediff_kit.plugin_manager import PLUGIN_ERRORS
+        raise RuntimeError(
+            f'no metric "{name}" is registered; install the onediff-metrics '
+            'plugin (pip install -e plugins/onediff-metrics)' +
+            (f'. Plugin errors: {PLUGIN_ERRORS}' if PLUGIN_ERRORS else ''))
+    return METRICS.build(dict(type=name, **cfg))
+
+
+def build_caption_metric(**cfg):
+    """Build ``CaptionMetric``; ``cfg`` as its arguments."""
+    return build_metric('CaptionMetric', **cfg)
+
+
+def score_samples(samples, **cfg):
+    """Score samples (dicts with ``pair_id``, ``pred_caption``, ``captions``).
+
+    Args:
+        samples (list[dict]): e.g. from :func:`match_predictions`.
+        **cfg: CaptionMetric arguments.
+
+    Returns:
+        dict: ``metrics`` (the flat ``caption/...`` dict) and the metric's
+        report: ``scores``, ``per_type``, ``counts``, ``protocol``,
+        ``warnings``.
+    """
+    metric = build_caption_metric(**cfg)
+    metric.process(None, samples)
+    metrics = metric.evaluate(len(samples))
+    return dict(metrics=metrics, **metric.last_report)
+
+
+def score_semantic(samples, **cfg):
+    """Semantic change accuracy of samples that carry scene truth in meta.
+
+    Args:
+        samples (list[dict]): with ``pair_id``, ``pred_caption``,
+            ``change_type`` and ``meta``.
+        **cfg: SemanticChangeMetric arguments.
+
+    Returns:
+        dict: ``metrics`` (flat ``semantic/...``) and the metric's report:
+        ``scores``, ``per_type``, ``confusion``, ``counts``.
+    """
+    metric = build_metric('SemanticChangeMetric', **cfg)
+    metric.process(None, samples)
+    metrics = metric.evaluate(len(samples))
+    return dict(metrics=metrics, **metric.last_report)
+
+
+def score_files(preds,
+                refs,
+                split=None,
+                allow_missing=False,
+                semantic=False,
+                **cfg):
+    """Score a COCO results file against a manifest or COCO ground truth.
+
+    Args:
+        preds (str): prediction file, ``[{"image_id", "caption"}]``.
+        refs (str): manifest (JSONL) or COCO caption ground truth.
+        split (str, optional): score only this split of a manifest.
+        allow_missing (bool): score only predicted pairs instead of failing
+            on references without a prediction.
+        semantic (bool): also compute :func:`score_semantic` (synthetic
+            manifests with scene truth), under the key ``semantic``.
+        **cfg: CaptionMetric arguments.
+
+    Returns:
+        dict: as :func:`score_samples`; the warnings include the matching
+        ones.
+    """
+    samples, warnings = match_predictions(
+        load_predictions(preds), load_references(refs), split,
+        allow_missing)
+    result = score_samples(samples, **cfg)
+    result['warnings'] = warnings + result['warnings']
+    if semantic:
+        result['semantic'] = score_semantic(samples)
+    return result
