@@ -109,3 +109,103 @@ def plain_to_history_buffers(message_hub_state):
             scalars[key] = HistoryBuffer(value['log_history'],
                                          value['count_history'],
                                          value['max_length'])
+
+
+def random_states_to_plain():
+    """The python, numpy and torch (CPU and CUDA) RNG states as plain data.
+
+    Tensors, lists and numbers only, so a checkpoint holding them still loads
+    with ``weights_only=True``.
+    """
+    import random
+
+    import numpy as np
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, state, gauss_next = random.getstate()
+    states = {
+        'python': {
+            'version': version,
+            'state': list(state),
+            'gauss_next': gauss_next
+        },
+        'numpy': {
+            'kind': str(kind),
+            'keys': torch.from_numpy(keys.astype(np.int64)),
+            'pos': int(pos),
+            'has_gauss': int(has_gauss),
+            'cached_gaussian': float(cached)
+        },
+        'torch': torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states['cuda'] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_random_states(states):
+    """Inverse of :func:`random_states_to_plain`.
+
+    The tensors may come back on a GPU (``resume`` maps a checkpoint to the
+    current device); the generators take CPU byte tensors.
+    """
+    import random
+
+    import numpy as np
+    py = states['python']
+    random.setstate((py['version'], tuple(py['state']), py['gauss_next']))
+    npy = states['numpy']
+    np.random.set_state(
+        (npy['kind'], npy['keys'].cpu().numpy().astype(np.uint32),
+         npy['pos'], npy['has_gauss'], npy['cached_gaussian']))
+    torch.set_rng_state(states['torch'].cpu())
+    if 'cuda' in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in states['cuda']])
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's weights do not fit the model (another architecture)."""
+
+
+def compare_state_dicts(model_state, ckpt_state):
+    """Keys and shapes that differ between a model and a checkpoint.
+
+    Args:
+        model_state (dict): the model's ``state_dict()``.
+        ckpt_state (dict): the checkpoint's state dict (keys already revised,
+            e.g. without a ``module.`` prefix).
+
+    Returns:
+        tuple[list, list, list]: keys only the model has (missing), keys only
+        the checkpoint has (unexpected), and ``(key, checkpoint shape, model
+        shape)`` for tensors of different shapes.
+    """
+    missing = [k for k in model_state if k not in ckpt_state]
+    unexpected = [k for k in ckpt_state if k not in model_state]
+    mismatched = []
+    for key, value in model_state.items():
+        other = ckpt_state.get(key)
+        if hasattr(value, 'shape') and hasattr(other, 'shape') and tuple(
+                value.shape) != tuple(other.shape):
+            mismatched.append((key, tuple(other.shape), tuple(value.shape)))
+    return missing, unexpected, mismatched
+
+
+def describe_mismatch(missing, unexpected, mismatched, limit=20):
+    """Human-readable lines for the output of :func:`compare_state_dicts`."""
+
+    def listing(title, items):
+        if not items:
+            return []
+        lines = [f'{title} ({len(items)}):']
+        lines += [f'  {item}' for item in items[:limit]]
+        if len(items) > limit:
+            lines.append(f'  ... and {len(items) - limit} more')
+        return lines
+
+    return '\n'.join(
+        listing('missing in the checkpoint', missing) +
+        listing('unexpected in the checkpoint', unexpected) + listing(
+            'shape mismatch', [
+                f'{key}: checkpoint {tuple(ckpt)} vs model {tuple(model)}'
+                for key, ckpt, model in mismatched
+            ]))

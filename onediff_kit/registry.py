@@ -34,11 +34,17 @@ from mmengine.registry import Registry
 
 SCOPE = 'onediff_kit'
 # Modules of the framework itself that register with decorators.
-CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine']
+CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine',
+                  'onediff_kit.visualization']
 
 
 class PluginRegistry(Registry):
-    """A Registry whose first lookup also loads the onediff plugins."""
+    """A Registry whose first lookup also loads the onediff plugins.
+
+    Building an unknown ``type`` raises a KeyError that lists the closest
+    registered names (of this registry and its parents) and any plugin that
+    failed to load. ``get`` keeps returning None for unknown names elsewhere.
+    """
 
     def import_from_location(self) -> None:
         if self._imported:
@@ -46,6 +52,59 @@ class PluginRegistry(Registry):
         super().import_from_location()
         from onediff_kit.plugin_manager import load_plugins
         load_plugins()
+
+    def get(self, key):
+        obj = super().get(key)
+        # mmengine's build functions (used by the Runner through the root
+        # registries) look a type up in the registry of the default scope,
+        # which is this one, and raise a KeyError without suggestions when
+        # get() returns None; raise the more helpful one here instead.
+        if obj is None and isinstance(key, str):
+            import sys
+            from mmengine.registry import build_functions
+            caller = sys._getframe(1).f_code
+            if caller in (build_functions.build_from_cfg.__code__,
+                          build_functions.build_runner_from_cfg.__code__,
+                          build_functions.build_scheduler_from_cfg.__code__):
+                raise KeyError(self.unknown_name_message(key))
+        return obj
+
+    def close_matches(self, key, n=5):
+        """Registered names closest to ``key`` (here, in parents, in scope)."""
+        import difflib
+        scope, name = self.split_scope_key(key)
+        registry = self
+        if scope is not None and scope != self.scope:
+            registry = self._get_root_registry()._search_child(scope) or self
+        names = set()
+        while registry is not None:
+            names.update(registry.module_dict)
+            registry = registry.parent
+        by_lower = {}
+        for candidate in sorted(names):
+            by_lower.setdefault(candidate.lower(), candidate)
+        found = difflib.get_close_matches(
+            name.lower(), list(by_lower), n=n, cutoff=0.6)
+        prefix = f'{scope}.' if scope is not None else ''
+        return [prefix + by_lower[match] for match in found]
+
+    def unknown_name_message(self, key):
+        """The error text for building ``key`` when nothing has that name."""
+        from onediff_kit.plugin_manager import PLUGIN_ERRORS
+        message = (f'{key} is not in the {self.scope}::{self.name} registry '
+                   'or its parents.')
+        matches = self.close_matches(key)
+        if matches:
+            message += ' Did you mean: ' + ', '.join(matches) + '?'
+        else:
+            message += (' `onediff list` shows the registered components; '
+                        'a third-party one needs its plugin installed or its '
+                        'module in the config\'s custom_imports.')
+        if PLUGIN_ERRORS:
+            failed = '; '.join(f'{name}: {error}'
+                               for name, error in PLUGIN_ERRORS.items())
+            message += f' Plugins that failed to load: {failed}.'
+        return message
 
 
 def _child(name, parent=None):

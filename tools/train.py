@@ -33,6 +33,12 @@ def parse_args(argv=None):
         action='store_true',
         help='do not evaluate checkpoints during training')
     parser.add_argument(
+        '--load-non-strict',
+        action='store_true',
+        help='load a checkpoint (load_from or --resume) whose keys or shapes '
+        'differ from the model: only the matching weights, with a warning '
+        'listing the rest, instead of an error')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -64,14 +70,6 @@ def use_amp(cfg):
         cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
 
 
-def use_dist_backend(cfg):
-    """NCCL needs CUDA: fall back to gloo on CPU-only machines."""
-    import torch
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg.backend = 'gloo'
-
-
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (CLI wins)."""
     cfg.launcher = args.launcher
@@ -89,13 +87,19 @@ def merge_args(cfg, args):
     if args.amp:
         use_amp(cfg)
     if args.launcher != 'none':
-        use_dist_backend(cfg)
+        # gloo and a CPU-capable DDP wrapper where CUDA is absent
+        from onediff_kit.engine.distributed import use_cpu_dist_config
+        use_cpu_dist_config(cfg)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.load_non_strict:
+        for hook in cfg.get('custom_hooks', None) or []:
+            if hook.get('type') == 'CheckpointMatchHook':
+                hook['strict'] = False
     randomness = dict(cfg.get('randomness', {}) or {})
     if args.seed is not None:
         randomness['seed'] = args.seed
@@ -105,16 +109,52 @@ def merge_args(cfg, args):
     return cfg
 
 
+# Errors that explain themselves: the command line prints them without a
+# traceback. Anything else is a bug and keeps its traceback.
+def clear_errors():
+    from onediff_kit.checkpoint import (CheckpointMismatchError,
+                                        UnsafeCheckpointError)
+    return (UnsafeCheckpointError, CheckpointMismatchError,
+            FloatingPointError, FileNotFoundError)
+
+
 def main(argv=None):
+    """Train; returns the runner. Errors propagate (see :func:`cli`)."""
     args = parse_args(argv)
     import onediff_kit  # noqa: F401  (safe checkpoint loading)
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    from onediff_kit.engine.distributed import init_cpu_process_group
+    init_cpu_process_group(cfg)
+    if 'runner_type' in cfg:
+        # e.g. runner_type='FlexibleRunner' with an FSDP/DeepSpeed strategy
+        from mmengine.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
     runner.train()
     return runner
 
 
+def cli(argv=None):
+    """Run :func:`main`; print clear errors as one message, exit status 1.
+
+    An unknown component name is a KeyError from the registry whose message
+    lists close matches; it is printed the same way.
+    """
+    try:
+        main(argv)
+    except clear_errors() as exc:
+        print(f'error: {type(exc).__name__}: {exc}', file=sys.stderr)
+        return 1
+    except KeyError as exc:
+        if 'registry' not in str(exc):
+            raise
+        print(f'error: {exc.args[0]}', file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == '__main__':
-    main()
+    sys.exit(cli())

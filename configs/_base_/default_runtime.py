@@ -6,8 +6,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # The best checkpoint is chosen on the validation split's CIDEr.
+    # CheckpointHook with atomic writes (a kill never corrupts the latest).
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         by_epoch=False,
         interval=500,
         max_keep_ckpts=2,
@@ -16,8 +17,16 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
-# Keeps checkpoints loadable with torch.load(weights_only=True).
-custom_hooks = [dict(type='PlainCheckpointStateHook')]
+custom_hooks = [
+    # Keeps checkpoints loadable with torch.load(weights_only=True).
+    dict(type='PlainCheckpointStateHook'),
+    # RNG states in checkpoints, restored on resume.
+    dict(type='RandomStateHook'),
+    # NaN/inf loss stops training before a bad checkpoint is saved.
+    dict(type='NonFiniteLossHook'),
+    # A checkpoint of another architecture is an error listing the keys.
+    dict(type='CheckpointMatchHook', strict=True),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -1,0 +1,57 @@
+"""Distributed training and testing on CPU-only machines (gloo).
+
+mmengine's launcher assumes GPUs in two places: ``init_dist`` calls
+``torch.cuda.set_device`` and the Runner passes ``device_ids`` to DDP. On a
+machine without CUDA :func:`setup_cpu_distributed` switches the backend to
+gloo, wraps the model in
+:class:`~onediff_kit.engine.model_wrappers.CPUDistributedDataParallel` and
+starts torchrun's process group itself (the Runner skips ``init_dist`` when a
+group exists). On GPUs it changes nothing.
+"""
+import torch
+import torch.distributed as dist
+
+
+def use_cpu_dist_config(cfg):
+    """Set gloo and the CPU DDP wrapper in ``cfg`` when CUDA is absent."""
+    if torch.cuda.is_available():
+        return cfg
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg', None)
+    # mmengine looks the wrapper up in its root registry: the name needs the
+    # scope.
+    cpu_ddp = 'onediff_kit.CPUDistributedDataParallel'
+    if wrapper is None:
+        cfg.model_wrapper_cfg = dict(
+            type=cpu_ddp,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    elif wrapper.get('type', 'MMDistributedDataParallel') in (
+            'MMDistributedDataParallel', 'mmengine.MMDistributedDataParallel'):
+        wrapper.type = cpu_ddp
+    return cfg
+
+
+def init_cpu_process_group(cfg):
+    """Start the gloo group from torchrun's environment (CPU, pytorch only).
+
+    Reads RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT; the config's
+    ``env_cfg.dist_cfg`` (other than ``backend``) is passed on, e.g.
+    ``timeout``.
+    """
+    if (cfg.get('launcher') != 'pytorch' or torch.cuda.is_available()
+            or dist.is_initialized()):
+        return
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+    dist_cfg.pop('backend', None)
+    dist.init_process_group(backend='gloo', **dist_cfg)
+
+
+def setup_cpu_distributed(cfg):
+    """Both of the above, for a config whose ``launcher`` is not 'none'."""
+    if cfg.get('launcher', 'none') == 'none':
+        return cfg
+    use_cpu_dist_config(cfg)
+    init_cpu_process_group(cfg)
+    return cfg

@@ -1,0 +1,4 @@
+from onediff_kit.engine.loops.multi_stage_train_loop import \
+    MultiStageTrainLoop
+
+__all__ = ['MultiStageTrainLoop']
