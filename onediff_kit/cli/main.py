@@ -10,6 +10,7 @@ SUBCOMMAND_MODULES = [
     'onediff_kit.cli.list_components',
     'onediff_kit.cli.data',
     'onediff_kit.cli.eval',
+    'onediff_kit.cli.caption',
 ]
 
 
