@@ -1,0 +1,146 @@
+"""Batched greedy and beam search over any step function with a cache.
+
+A decoder supplies ``step(tokens, state) -> (log_probs, state)``: ``tokens``
+is ``(N, 1)`` (the newest token of each running sequence), ``log_probs`` is
+``(N, V)`` and ``state`` whatever the decoder keeps between steps (e.g. a
+key/value cache); ``reorder(state, index)`` selects rows of the state (beams
+that survive, or the initial expansion to beams).
+"""
+import torch
+
+
+def greedy_search(step, reorder, state, first_log_probs, max_length, eos_id,
+                  pad_id):
+    """Greedy decoding of a batch.
+
+    Args:
+        step (callable): see module docstring.
+        reorder (callable): unused here, kept for a uniform signature.
+        state: the decoder state after the prompt (batch ``B``).
+        first_log_probs (Tensor): ``(B, V)`` log-probabilities of the first
+            generated token.
+        max_length (int): most tokens to generate (EOS included).
+        eos_id (int): end-of-sequence id.
+        pad_id (int): id written after a sequence has ended.
+
+    Returns:
+        Tensor: ``(B, T)`` generated ids, ``T <= max_length``; EOS is kept
+        and followed by ``pad_id``.
+    """
+    log_probs = first_log_probs
+    done = torch.zeros(log_probs.shape[0], dtype=torch.bool,
+                       device=log_probs.device)
+    out = []
+    for t in range(max_length):
+        token = log_probs.argmax(dim=-1)
+        token = token.masked_fill(done, pad_id)
+        out.append(token)
+        done = done | (token == eos_id)
+        if done.all() or t == max_length - 1:
+            break
+        log_probs, state = step(token[:, None], state)
+    return torch.stack(out, dim=1)
+
+
+def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
+                pad_id, num_beams=3, length_penalty=1.0):
+    """Batched beam search.
+
+    A finished hypothesis scores ``sum(log p) / len ** length_penalty``
+    (``len`` counts EOS). Search stops for a batch element once it holds
+    ``num_beams`` finished hypotheses and no live beam can beat the worst
+    of them, or at ``max_length``, where live beams are finished as they are.
+
+    Args:
+        step, reorder, state, first_log_probs, max_length, eos_id, pad_id:
+            as for :func:`greedy_search`; ``state`` has batch ``B`` and is
+            expanded to ``B * num_beams`` here.
+        num_beams (int): beam width.
+        length_penalty (float): exponent of the length normalisation;
+            > 1 favours longer captions, < 1 shorter ones.
+
+    Returns:
+        Tensor: ``(B, T)`` best hypothesis per element, EOS then ``pad_id``.
+    """
+    batch, vocab = first_log_probs.shape
+    k = num_beams
+    device = first_log_probs.device
+    expand = torch.arange(batch, device=device).repeat_interleave(k)
+    state = reorder(state, expand)
+    log_probs = first_log_probs[expand]
+    # Only the first beam of each element is live at the start.
+    scores = torch.full((batch, k), float('-inf'), device=device)
+    scores[:, 0] = 0.0
+    seqs = torch.zeros(batch * k, 0, dtype=torch.long, device=device)
+    finished = [[] for _ in range(batch)]  # (score, token list)
+    done = [False] * batch
+
+    def norm(score, length):
+        return score / (length ** length_penalty)
+
+    for t in range(max_length):
+        cand = (scores.view(-1, 1) + log_probs).view(batch, k * vocab)
+        top_scores, top_idx = cand.topk(2 * k, dim=1)
+        top_beam = top_idx // vocab
+        top_tok = top_idx % vocab
+        next_scores = torch.full((batch, k), float('-inf'), device=device)
+        next_beam = torch.zeros(batch, k, dtype=torch.long, device=device)
+        # Dead slots (score -inf) carry EOS: a valid id for any decoder.
+        next_tok = torch.full((batch, k), eos_id, dtype=torch.long,
+                              device=device)
+        top_scores_l = top_scores.tolist()
+        top_beam_l = top_beam.tolist()
+        top_tok_l = top_tok.tolist()
+        for b in range(batch):
+            if done[b]:
+                continue
+            slot = 0
+            for rank in range(2 * k):
+                score = top_scores_l[b][rank]
+                if score == float('-inf'):
+                    break
+                beam, tok = top_beam_l[b][rank], top_tok_l[b][rank]
+                if tok == eos_id or t == max_length - 1:
+                    if rank < k:
+                        row = b * k + beam
+                        tokens = seqs[row].tolist() + [tok]
+                        finished[b].append((norm(score, t + 1), tokens))
+                    continue
+                next_scores[b, slot] = score
+                next_beam[b, slot] = beam
+                next_tok[b, slot] = tok
+                slot += 1
+                if slot == k:
+                    break
+            finished[b].sort(key=lambda x: -x[0])
+            del finished[b][k:]
+            best_live = next_scores[b].max().item()
+            # Scores only fall with length, so a live beam can at best keep
+            # its score at the current length (for length_penalty >= 0).
+            if len(finished[b]) >= k and (
+                    best_live == float('-inf') or
+                    norm(best_live, t + 1) <= finished[b][-1][0]):
+                done[b] = True
+            elif best_live == float('-inf'):
+                done[b] = True
+        if all(done) or t == max_length - 1:
+            break
+        rows = (torch.arange(batch, device=device)[:, None] * k +
+                next_beam).view(-1)
+        seqs = torch.cat([seqs[rows], next_tok.view(-1, 1)], dim=1)
+        scores = next_scores
+        state = reorder(state, rows)
+        log_probs, state = step(next_tok.view(-1, 1), state)
+
+    best = []
+    for b in range(batch):
+        if finished[b]:
+            best.append(max(finished[b], key=lambda x: x[0])[1])
+        else:  # nothing finished (can not happen with max_length >= 1)
+            best.append(seqs[b * k].tolist())
+    length = max(len(x) for x in best)
+    out = torch.full((batch, length), pad_id, dtype=torch.long,
+                     device=device)
+    for b, tokens in enumerate(best):
+        out[b, :len(tokens)] = torch.tensor(tokens, device=device)
+    return out

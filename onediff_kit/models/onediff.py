@@ -1,0 +1,218 @@
+"""OneDiff: siamese encoder -> delta module -> projector -> decoder."""
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+
+from onediff_kit.models.attention import set_default_backend
+from onediff_kit.registry import MODELS
+
+PARTS = ('encoder', 'delta', 'projector', 'decoder')
+
+
+@MODELS.register_module()
+class OneDiff(BaseModel):
+    """Image difference captioner (OneDiff, arXiv 2407.05645).
+
+    The encoder maps both images (one batched forward) to multi-level
+    features; the delta module turns them into delta tokens; image tokens
+    are the features of one level of both images, pooled to a small grid;
+    the projector maps image and delta tokens to the decoder's width, and
+    the decoder captions from that visual prefix and the task prompt.
+
+    Args:
+        encoder (dict): config of a ``component_kind='encoder'`` module.
+        delta (dict): config of a delta module; ``in_channels`` is injected
+            from the encoder's ``out_channels``.
+        projector (dict): config of a projector; ``image_channels``,
+            ``delta_channels`` and ``out_channels`` are injected.
+        decoder (dict): config of a decoder; it exposes ``embed_dims``.
+        data_preprocessor (dict, optional): defaults to
+            ``DiffDataPreprocessor`` with ImageNet mean/std.
+        image_tokens (dict, optional): ``level`` (index into the encoder's
+            levels, default -1) and ``pool`` (grid side the level is
+            average-pooled to, None keeps its size). None gives the decoder
+            no image tokens (delta tokens only).
+        trainable (sequence[str], optional): the only parts (or dotted
+            submodule names, e.g. ``'decoder.lm'``) that train; e.g.
+            ``('delta', 'projector')`` for stage 1, Coupled Sample Training.
+            None trains all (minus ``frozen``).
+        frozen (sequence[str]): parts or submodules to freeze. Frozen
+            parameters get ``requires_grad=False`` and their modules stay
+            in eval mode (no BatchNorm statistics updates, no dropout).
+        attn_backend (str): ``auto``, ``sdpa``, ``math`` or ``xformers``;
+            the default of every attention layer.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self, encoder, delta, projector, decoder,
+                 data_preprocessor=None, image_tokens=dict(level=-1, pool=4),
+                 trainable=None, frozen=(), attn_backend='auto',
+                 init_cfg=None):
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='DiffDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        set_default_backend(attn_backend)
+        self.encoder = MODELS.build(encoder)
+        levels = list(self.encoder.out_channels)
+        self.delta = MODELS.build(
+            dict(delta, in_channels=levels))
+        self.decoder = MODELS.build(decoder)
+
+        self.image_tokens = image_tokens
+        image_channels = 0
+        if image_tokens is not None:
+            level = image_tokens.get('level', -1)
+            if not -len(levels) <= level < len(levels):
+                raise IndexError(
+                    f'image_tokens.level={level} is out of range for an '
+                    f'encoder with {len(levels)} levels {levels}')
+            image_channels = levels[level]
+        self.projector = MODELS.build(
+            dict(projector, image_channels=image_channels,
+                 delta_channels=self.delta.out_channels,
+                 out_channels=self.decoder.embed_dims))
+
+        if trainable is not None and frozen:
+            raise ValueError('give OneDiff either `trainable` or `frozen`, '
+                             'not both')
+        # What the parts froze themselves (e.g. the encoder's
+        # frozen_stages) stays frozen whatever a training stage asks.
+        self._own_frozen = {
+            name for name, p in self.named_parameters() if not p.requires_grad
+        }
+        self.frozen_modules = self._freeze(trainable, frozen)
+        self._log_parameter_table()
+
+    # ----------------------------------------------------------- freezing
+    def set_trainable(self, trainable=None, frozen=()):
+        """Choose again which parts train, e.g. between training stages.
+
+        Args:
+            trainable (sequence[str], optional): as the constructor's.
+            frozen (sequence[str]): as the constructor's.
+        """
+        if trainable is not None and frozen:
+            raise ValueError('give OneDiff either `trainable` or `frozen`, '
+                             'not both')
+        for name, param in self.named_parameters():
+            param.requires_grad_(name not in self._own_frozen)
+        self.frozen_modules = self._freeze(trainable, frozen)
+        self.train(self.training)
+        self._log_parameter_table()
+
+    def _check_names(self, names, key):
+        for name in names:
+            try:
+                self.get_submodule(name)
+            except AttributeError:
+                raise KeyError(
+                    f'{key}: "{name}" is not a submodule of OneDiff; parts '
+                    f'are {", ".join(PARTS)} (dotted names reach deeper)'
+                ) from None
+
+    def _freeze(self, trainable, frozen):
+        if trainable is not None:
+            trainable = tuple(trainable)
+            self._check_names(trainable, 'trainable')
+
+            def touches_trainable(name):  # is, is inside or holds one
+                return any(name == t or name.startswith(t + '.') or
+                           t.startswith(name + '.') for t in trainable)
+
+            frozen = []
+            for name, _ in self.named_modules():
+                if (not name or name == 'data_preprocessor' or
+                        touches_trainable(name) or
+                        any(name.startswith(f + '.') for f in frozen)):
+                    continue
+                frozen.append(name)
+            # Parameters held directly by a module above a trainable one
+            # (e.g. delta.delta_tokens when only delta.layers train).
+            for name, param in self.named_parameters():
+                if not any(name.startswith(t + '.') for t in trainable):
+                    param.requires_grad_(False)
+        frozen = tuple(frozen)
+        self._check_names(frozen, 'frozen')
+        for name in frozen:
+            module = self.get_submodule(name)
+            for param in module.parameters():
+                param.requires_grad_(False)
+            module.eval()
+        return frozen
+
+    def train(self, mode=True):
+        super().train(mode)
+        for name in getattr(self, 'frozen_modules', ()):
+            self.get_submodule(name).eval()
+        return self
+
+    def parameter_table(self):
+        """Rows ``(part, trainable, frozen)`` of parameter counts."""
+        rows = []
+        for part in PARTS:
+            params = list(getattr(self, part).parameters())
+            n_train = sum(p.numel() for p in params if p.requires_grad)
+            n_frozen = sum(p.numel() for p in params if not p.requires_grad)
+            rows.append((part, n_train, n_frozen))
+        return rows
+
+    def _log_parameter_table(self):
+        rows = self.parameter_table()
+        lines = [f'{"module":<10} {"trainable":>12} {"frozen":>12}']
+        for part, n_train, n_frozen in rows:
+            lines.append(f'{part:<10} {n_train:>12,} {n_frozen:>12,}')
+        total_t = sum(r[1] for r in rows)
+        total_f = sum(r[2] for r in rows)
+        lines.append(f'{"total":<10} {total_t:>12,} {total_f:>12,}')
+        print_log('OneDiff parameters:\n' + '\n'.join(lines),
+                  logger='current')
+
+    # ------------------------------------------------------------ forward
+    def _image_tokens(self, feats):
+        if self.image_tokens is None:
+            return None
+        feat = feats[self.image_tokens.get('level', -1)]
+        b, _, c, h, w = feat.shape
+        feat = feat.flatten(0, 1)
+        pool = self.image_tokens.get('pool')
+        if pool is not None:
+            feat = F.adaptive_avg_pool2d(feat, pool)
+        # (B*2, C, h, w) -> (B, 2*h*w, C): all of A's tokens, then B's.
+        return feat.flatten(2).transpose(1, 2).reshape(b, -1, c)
+
+    def extract_prefix(self, inputs):
+        """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``.
+        """
+        feats = self.encoder(inputs)
+        delta_tokens = self.delta(feats)
+        return self.projector(self._image_tokens(feats), delta_tokens)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_prefix(inputs)
+        raise RuntimeError(f'Invalid mode "{mode}"; use loss, predict or '
+                           'tensor.')
+
+    def loss(self, inputs, data_samples):
+        prefix = self.extract_prefix(inputs)
+        return self.decoder.loss(prefix, data_samples)
+
+    @torch.no_grad()
+    def predict(self, inputs, data_samples):
+        prefix = self.extract_prefix(inputs)
+        captions = self.decoder.predict(prefix, data_samples)
+        attn = getattr(self.delta, 'last_attention', None)
+        for i, (sample, caption) in enumerate(zip(data_samples, captions)):
+            sample.set_field(caption, 'pred_caption', field_type='data')
+            if attn is not None:
+                sample.set_field(attn[i].detach().cpu(), 'delta_attention',
+                                 field_type='data')
+        return data_samples

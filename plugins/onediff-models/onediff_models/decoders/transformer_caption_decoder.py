@@ -1,0 +1,295 @@
+"""Small GPT-style caption decoder trained from scratch."""
+import os.path as osp
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import print_log
+
+from onediff_kit.models.attention import MultiheadAttention
+from onediff_kit.models.bases import BaseDecoder
+from onediff_kit.models.generation import beam_search, greedy_search
+from onediff_kit.registry import MODELS
+from onediff_models.tokenizers.word_tokenizer import (WordTokenizer,
+                                                      read_manifest_texts)
+
+
+class DecoderBlock(nn.Module):
+    """Pre-norm causal self-attention and MLP (nanoGPT)."""
+
+    def __init__(self, embed_dims, num_heads, ffn_dims, dropout):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(embed_dims)
+        self.attn = MultiheadAttention(embed_dims, num_heads, dropout=dropout)
+        self.ln2 = nn.LayerNorm(embed_dims)
+        self.mlp = nn.Sequential(
+            nn.Linear(embed_dims, ffn_dims), nn.GELU(),
+            nn.Linear(ffn_dims, embed_dims), nn.Dropout(dropout))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, mask, is_causal, cache=None):
+        out, _, cache = self.attn(self.ln1(x), mask=mask, is_causal=is_causal,
+                                  cache=cache)
+        x = x + self.drop(out)
+        return x + self.mlp(self.ln2(x)), cache
+
+
+@MODELS.register_module()
+class TransformerCaptionDecoder(BaseDecoder):
+    """Decoder-only transformer over ``[visual prefix; prompt; caption]``.
+
+    The word-level tokenizer is built from the training captions at
+    construction and saved in the state dict (``get_extra_state``: the
+    tokenizer JSON as a plain string), so a checkpoint alone can caption;
+    when no vocabulary source exists (caption time), the tokenizer comes
+    from the checkpoint.
+
+    Args:
+        vocab_size (int): embedding rows; the tokenizer may not be larger.
+        embed_dims (int): width.
+        num_layers (int): transformer blocks.
+        num_heads (int): attention heads.
+        ffn_dims (int): MLP hidden width.
+        dropout (float): dropout.
+        max_positions (int): longest prefix + prompt + caption.
+        vocab_manifests (sequence[str]): JSONL manifests whose ``captions``
+            (and ``gt_caption``, ``prompt``) build the vocabulary. Missing
+            files are skipped with a warning (caption time).
+        vocab_texts (sequence[str]): more vocabulary texts (e.g. the task
+            prompts).
+        vocab_splits (sequence[str], optional): manifest records of these
+            splits build the vocabulary (default: train); None = all.
+        min_freq (int): words rarer than this become [UNK].
+        use_prompt (bool): feed the task prompt (``data_sample.prompt``)
+            between the visual prefix and the caption.
+        max_length (int): most generated tokens (EOS included).
+        num_beams (int): 1 = greedy, else beam search.
+        length_penalty (float): beam-search length normalisation exponent.
+        use_cache (bool): key/value cache during generation.
+        label_smoothing (float): cross-entropy label smoothing.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self, vocab_size=512, embed_dims=256, num_layers=3,
+                 num_heads=4, ffn_dims=1024, dropout=0.1, max_positions=128,
+                 vocab_manifests=(), vocab_texts=(), vocab_splits=('train', ),
+                 min_freq=1,
+                 use_prompt=True, max_length=24, num_beams=1,
+                 length_penalty=1.0, use_cache=True, label_smoothing=0.0,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.vocab_size = vocab_size
+        self.embed_dims = embed_dims
+        self.max_positions = max_positions
+        self.use_prompt = use_prompt
+        self.max_length = max_length
+        self.num_beams = num_beams
+        self.length_penalty = length_penalty
+        self.use_cache = use_cache
+        self.label_smoothing = label_smoothing
+        self.tokenizer = self._build_tokenizer(vocab_manifests, vocab_texts,
+                                               vocab_splits, min_freq)
+        self.tok_embed = nn.Embedding(vocab_size, embed_dims)
+        self.pos_embed = nn.Embedding(max_positions, embed_dims)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(
+            DecoderBlock(embed_dims, num_heads, ffn_dims, dropout)
+            for _ in range(num_layers))
+        self.ln_f = nn.LayerNorm(embed_dims)
+        nn.init.normal_(self.tok_embed.weight, std=0.02)
+        nn.init.normal_(self.pos_embed.weight, std=0.02)
+
+    # ---------------------------------------------------------- tokenizer
+    def _build_tokenizer(self, manifests, texts, splits, min_freq):
+        found = [m for m in manifests if osp.isfile(m)]
+        missing = [m for m in manifests if not osp.isfile(m)]
+        if missing:
+            print_log(f'decoder.vocab_manifests not found: {missing}; the '
+                      'tokenizer must come from a checkpoint',
+                      logger='current', level=30)
+        corpus = read_manifest_texts(found, splits=splits) + list(texts)
+        if not corpus:
+            return WordTokenizer.empty()
+        tokenizer = WordTokenizer.train(corpus, self.vocab_size, min_freq)
+        self._check_vocab(tokenizer)
+        return tokenizer
+
+    def _check_vocab(self, tokenizer):
+        if len(tokenizer) > self.vocab_size:
+            raise ValueError(f'tokenizer has {len(tokenizer)} tokens but '
+                             f'decoder.vocab_size={self.vocab_size}')
+
+    def get_extra_state(self):
+        return {'tokenizer': self.tokenizer.to_json()}
+
+    def set_extra_state(self, state):
+        tokenizer = WordTokenizer.from_json(state['tokenizer'])
+        self._check_vocab(tokenizer)
+        self.tokenizer = tokenizer
+
+    # ------------------------------------------------------------ network
+    def _check_length(self, n):
+        if n > self.max_positions:
+            raise ValueError(f'sequence of {n} tokens is longer than '
+                             f'decoder.max_positions={self.max_positions}')
+
+    def forward_hidden(self, embeds, key_mask, positions, cache=None):
+        """Run the blocks.
+
+        Args:
+            embeds (Tensor): ``(N, L, D)`` new token embeddings.
+            key_mask (Tensor): ``(N, S)`` bool, True for real keys, covering
+                cached and new positions (``S = cached + L``).
+            positions (Tensor): ``(N, L)`` position ids of the new tokens.
+            cache (list, optional): per block ``(k, v)``.
+
+        Returns:
+            tuple: ``(hidden (N, L, D), new cache)``.
+        """
+        x = self.drop(embeds + self.pos_embed(positions))
+        mask = key_mask[:, None, None, :]
+        # One new token sees every real key; more need a causal mask too.
+        is_causal = x.shape[1] > 1
+        new_cache = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, mask, is_causal,
+                          cache[i] if cache is not None else None)
+            new_cache.append(kv)
+        return self.ln_f(x), new_cache
+
+    def logits(self, hidden):
+        return hidden @ self.tok_embed.weight.t()  # tied embeddings
+
+    def _log_probs(self, hidden):
+        """Next-token log-probabilities for generation: only real words and
+        EOS (embedding rows past the tokenizer, PAD and BOS are excluded).
+        """
+        logits = self.logits(hidden)
+        banned = torch.zeros(logits.shape[-1], dtype=torch.bool,
+                             device=logits.device)
+        banned[len(self.tokenizer):] = True
+        banned[[self.tokenizer.pad_id, self.tokenizer.bos_id]] = True
+        return logits.masked_fill(banned, float('-inf')).log_softmax(-1)
+
+    def _prompt_ids(self, data_samples):
+        if not self.use_prompt:
+            return [[] for _ in data_samples]
+        return [self.tokenizer.encode(s.metainfo.get('prompt', '') or '')
+                for s in data_samples]
+
+    # --------------------------------------------------------------- loss
+    def loss(self, prefix, data_samples):
+        """Teacher-forced cross-entropy on the caption tokens and EOS."""
+        if len(self.tokenizer) <= 4:
+            raise RuntimeError('the decoder has no vocabulary: set '
+                               'decoder.vocab_manifests or vocab_texts')
+        tok = self.tokenizer
+        b, t, _ = prefix.shape
+        seqs, starts = [], []
+        for prompt, sample in zip(self._prompt_ids(data_samples),
+                                  data_samples):
+            caption = tok.encode(sample.metainfo['gt_caption'])
+            caption = caption[:self.max_length - 1]
+            seqs.append(prompt + [tok.bos_id] + caption + [tok.eos_id])
+            starts.append(len(prompt) + 1)  # first predicted token
+        length = max(len(s) for s in seqs)
+        self._check_length(t + length)
+        ids = prefix.new_full((b, length), tok.pad_id, dtype=torch.long)
+        labels = torch.full_like(ids, -100)
+        for i, (seq, start) in enumerate(zip(seqs, starts)):
+            ids[i, :len(seq)] = torch.tensor(seq)
+            labels[i, start:len(seq)] = torch.tensor(seq[start:])
+        key_mask = torch.cat([
+            torch.ones(b, t, dtype=torch.bool, device=prefix.device),
+            ids != tok.pad_id], dim=1)
+        positions = (key_mask.long().cumsum(1) - 1).clamp(min=0)
+        embeds = torch.cat([prefix, self.tok_embed(ids)], dim=1)
+        hidden, _ = self.forward_hidden(embeds, key_mask, positions)
+        # Position t-1+j predicts text token j.
+        logits = self.logits(hidden[:, t - 1:-1])
+        loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(),
+                               ignore_index=-100,
+                               label_smoothing=self.label_smoothing)
+        return dict(loss=loss)
+
+    # --------------------------------------------------------- generation
+    @torch.no_grad()
+    def generate(self, prefix, data_samples, num_beams=None, max_length=None,
+                 use_cache=None, length_penalty=None):
+        """Token ids ``(B, T)`` generated after ``[prefix; prompt; BOS]``.
+
+        Args default to the config values.
+        """
+        num_beams = num_beams or self.num_beams
+        max_length = max_length or self.max_length
+        use_cache = self.use_cache if use_cache is None else use_cache
+        length_penalty = (self.length_penalty if length_penalty is None else
+                          length_penalty)
+        tok = self.tokenizer
+        b, t, _ = prefix.shape
+        prompts = [p + [tok.bos_id] for p in self._prompt_ids(data_samples)]
+        length = max(len(p) for p in prompts)
+        self._check_length(t + length + max_length)
+        # Left-pad the text so every sequence ends at the same column.
+        ids = prefix.new_full((b, length), tok.pad_id, dtype=torch.long)
+        for i, p in enumerate(prompts):
+            ids[i, length - len(p):] = torch.tensor(p)
+        key_mask = torch.cat([
+            torch.ones(b, t, dtype=torch.bool, device=prefix.device),
+            ids != tok.pad_id], dim=1)
+        positions = (key_mask.long().cumsum(1) - 1).clamp(min=0)
+        embeds = torch.cat([prefix, self.tok_embed(ids)], dim=1)
+        hidden, cache = self.forward_hidden(embeds, key_mask, positions)
+        first = self._log_probs(hidden[:, -1])
+        next_pos = positions[:, -1] + 1
+        if use_cache:
+            state = dict(cache=cache, key_mask=key_mask, next_pos=next_pos)
+            step = self._step_cached
+        else:
+            state = dict(embeds=embeds, key_mask=key_mask,
+                         positions=positions)
+            step = self._step_full
+        kwargs = dict(max_length=max_length, eos_id=tok.eos_id,
+                      pad_id=tok.pad_id)
+        if num_beams == 1:
+            return greedy_search(step, self._reorder, state, first, **kwargs)
+        return beam_search(step, self._reorder, state, first,
+                           num_beams=num_beams,
+                           length_penalty=length_penalty, **kwargs)
+
+    def _step_cached(self, token, state):
+        n = token.shape[0]
+        key_mask = torch.cat([state['key_mask'],
+                              token.new_ones(n, 1, dtype=torch.bool)], 1)
+        hidden, cache = self.forward_hidden(
+            self.tok_embed(token), key_mask, state['next_pos'][:, None],
+            state['cache'])
+        state = dict(cache=cache, key_mask=key_mask,
+                     next_pos=state['next_pos'] + 1)
+        return self._log_probs(hidden[:, -1]), state
+
+    def _step_full(self, token, state):
+        n = token.shape[0]
+        embeds = torch.cat([state['embeds'], self.tok_embed(token)], 1)
+        key_mask = torch.cat([state['key_mask'],
+                              token.new_ones(n, 1, dtype=torch.bool)], 1)
+        positions = torch.cat(
+            [state['positions'], state['positions'][:, -1:] + 1], 1)
+        hidden, _ = self.forward_hidden(embeds, key_mask, positions)
+        state = dict(embeds=embeds, key_mask=key_mask, positions=positions)
+        return self._log_probs(hidden[:, -1]), state
+
+    @staticmethod
+    def _reorder(state, index):
+        out = {}
+        for key, value in state.items():
+            if key == 'cache':
+                out[key] = [(k[index], v[index]) for k, v in value]
+            else:
+                out[key] = value[index]
+        return out
+
+    def predict(self, prefix, data_samples):
+        """Captions (list of str) for the batch."""
+        ids = self.generate(prefix, data_samples)
+        return [self.tokenizer.decode(row) for row in ids.tolist()]

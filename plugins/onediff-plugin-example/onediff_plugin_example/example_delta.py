@@ -1,0 +1,52 @@
+"""ExampleDelta: pooled absolute-difference tokens, a small real delta."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from onediff_kit.models.bases import BaseDelta
+
+
+class ExampleDelta(BaseDelta):
+    """Tokens of ``|B - A|`` pooled to a grid, per chosen encoder level.
+
+    For each level, the absolute difference of the two images' features is
+    average-pooled to ``grid x grid`` cells; each cell becomes one token
+    through a per-level linear layer plus a learned level embedding. Output:
+    ``(B, len(levels) * grid**2, out_channels)``.
+
+    Args:
+        in_channels (Sequence[int]): channels of each encoder level; injected
+            by ``OneDiff`` from ``encoder.out_channels``.
+        out_channels (int): width of the delta tokens.
+        levels (Sequence[int]): encoder levels to use (default: the last).
+        grid (int): side of the pooled grid per level.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self, in_channels, out_channels=256, levels=(-1, ), grid=2,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        n = len(in_channels)
+        for level in levels:
+            if not -n <= level < n:
+                raise IndexError(
+                    f'delta.levels: {level} is out of range for an encoder '
+                    f'with {n} levels {list(in_channels)}')
+        self.levels = [level % n for level in levels]
+        self.grid = grid
+        self.out_channels = out_channels
+        self.proj = nn.ModuleList(
+            nn.Linear(in_channels[level], out_channels)
+            for level in self.levels)
+        self.level_embed = nn.Parameter(
+            torch.randn(len(self.levels), out_channels) * 0.02)
+
+    def forward(self, feats):
+        tokens = []
+        for i, level in enumerate(self.levels):
+            feat = feats[level]  # (B, 2, C, h, w); [:, 0] before, [:, 1] after
+            diff = (feat[:, 1] - feat[:, 0]).abs()
+            diff = F.adaptive_avg_pool2d(diff, self.grid)
+            x = self.proj[i](diff.flatten(2).transpose(1, 2))
+            tokens.append(x + self.level_embed[i])
+        return torch.cat(tokens, dim=1)

@@ -1,0 +1,80 @@
+"""Fixtures of the model tests: manifests, tiny Hugging Face models."""
+import json
+
+import pytest
+import torch
+
+from model_helpers import CAPTIONS, PROMPT, make_samples
+
+
+def _word_tokenizer_fast(texts):
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordLevel
+    from tokenizers.trainers import WordLevelTrainer
+    from transformers import PreTrainedTokenizerFast
+    specials = ['[PAD]', '[UNK]', '[BOS]', '[EOS]']
+    tok = Tokenizer(WordLevel(unk_token='[UNK]'))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(texts, WordLevelTrainer(special_tokens=specials))
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='[PAD]',
+                                   unk_token='[UNK]', bos_token='[BOS]',
+                                   eos_token='[EOS]')
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models run faster on one thread, most of all on busy cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def samples():
+    return make_samples()
+
+
+@pytest.fixture
+def manifest(tmp_path):
+    path = tmp_path / 'train.jsonl'
+    with open(path, 'w') as f:
+        for i, c in enumerate(CAPTIONS):
+            f.write(json.dumps(dict(pair_id=str(i), captions=[c],
+                                    prompt=PROMPT)) + '\n')
+    return str(path)
+
+
+@pytest.fixture(scope='session', params=['gpt2', 'llama'])
+def tiny_lm_dir(request, tmp_path_factory):
+    """A tiny random causal LM + word tokenizer saved to a temp dir."""
+    from transformers import (AutoModelForCausalLM, GPT2Config,
+                              LlamaConfig)
+    path = tmp_path_factory.mktemp(request.param)
+    tokenizer = _word_tokenizer_fast(CAPTIONS + [PROMPT, 'user assistant'])
+    ids = dict(vocab_size=len(tokenizer), bos_token_id=2, eos_token_id=3,
+               pad_token_id=0)
+    if request.param == 'gpt2':
+        config = GPT2Config(n_embd=32, n_layer=2, n_head=2, n_positions=128,
+                            **ids)
+    else:
+        config = LlamaConfig(hidden_size=32, intermediate_size=64,
+                             num_hidden_layers=2, num_attention_heads=4,
+                             num_key_value_heads=2,
+                             max_position_embeddings=128, **ids)
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def tiny_clip_dir(tmp_path_factory):
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+    path = tmp_path_factory.mktemp('clip')
+    config = CLIPVisionConfig(hidden_size=32, intermediate_size=64,
+                              num_hidden_layers=3, num_attention_heads=2,
+                              image_size=32, patch_size=8)
+    CLIPVisionModel(config).save_pretrained(path)
+    return str(path)

@@ -1,0 +1,55 @@
+"""Helpers of the model tests: tiny configs, samples and pairs."""
+import torch
+
+from onediff_kit.structures import DiffDataSample
+
+CAPTIONS = [
+    'the red cube moved to the left .',
+    'a blue sphere was added .',
+    'nothing has changed .',
+    'the green cylinder turned red .',
+    'the small metal ball is gone .',
+    'the large rubber cube changed to yellow .',
+]
+PROMPT = 'describe the difference'
+
+
+def make_samples(captions=CAPTIONS, prompt=PROMPT):
+    return [
+        DiffDataSample(metainfo=dict(pair_id=str(i), task='clevr',
+                                     prompt=prompt, captions=[c],
+                                     gt_caption=c))
+        for i, c in enumerate(captions)
+    ]
+
+
+def make_pairs(n, size=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randint(0, 256, (2, 3, size, size), generator=g,
+                          dtype=torch.uint8) for _ in range(n)]
+
+def tiny_encoder():
+    return dict(type='MMPretrainEncoder',
+                backbone=dict(type='mmpretrain.MobileNetV2',
+                              widen_factor=0.25, out_indices=(2, 4, 6)),
+                probe_size=64)
+
+def tiny_decoder(**kwargs):
+    cfg = dict(type='TransformerCaptionDecoder', vocab_size=64,
+               embed_dims=32, num_layers=2, num_heads=4, ffn_dims=64,
+               dropout=0.0, max_length=10)
+    cfg.update(kwargs)
+    return cfg
+
+def tiny_model(**kwargs):
+    cfg = dict(
+        type='OneDiff',
+        encoder=tiny_encoder(),
+        delta=dict(type='VisualDeltaModule', num_tokens=4, num_layers=2,
+                   embed_dims=32, num_heads=4, ffn_dims=64, dropout=0.0,
+                   bert_init=None),
+        projector=dict(type='MLPProjector'),
+        decoder=tiny_decoder(vocab_texts=CAPTIONS + [PROMPT]),
+        image_tokens=dict(level=-1, pool=2))
+    cfg.update(kwargs)
+    return cfg

@@ -1,0 +1,86 @@
+import pytest
+import torch
+
+from onediff_kit.models import attention as attn_mod
+from onediff_kit.models.attention import (MultiheadAttention, attention,
+                                          resolve_backend)
+from onediff_kit.registry import ATTENTION_BACKENDS
+
+
+def _qkv(lq=5, lk=7, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(2, 3, lq, 8, generator=g)
+    k = torch.randn(2, 3, lk, 8, generator=g)
+    v = torch.randn(2, 3, lk, 8, generator=g)
+    return q, k, v
+
+
+def test_backends_registered():
+    for name in ('math', 'sdpa', 'xformers'):
+        assert ATTENTION_BACKENDS.get(name) is not None
+
+
+@pytest.mark.parametrize('case', ['plain', 'bool_mask', 'float_mask',
+                                  'causal', 'causal_cache', 'causal_mask',
+                                  'empty_row'])
+def test_sdpa_matches_math(case):
+    lq, lk = (3, 7) if case == 'causal_cache' else (
+        (7, 7) if case.startswith('causal') else (5, 7))
+    q, k, v = _qkv(lq, lk)
+    mask, causal = None, case.startswith('causal')
+    if case in ('bool_mask', 'causal_mask'):
+        mask = torch.rand(2, 1, 1, lk) > 0.3
+        mask[..., 0] = True
+    elif case == 'float_mask':
+        mask = torch.randn(2, 1, lq, lk)
+    elif case == 'empty_row':
+        mask = torch.ones(2, 1, lq, lk, dtype=torch.bool)
+        mask[0, :, 1] = False  # query 1 of item 0 sees nothing
+    ref, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='math')
+    out, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='sdpa')
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
+    if case == 'empty_row':
+        assert torch.all(out[0, :, 1] == 0)
+
+
+def test_causal_cache_equals_full_rows():
+    q, k, v = _qkv(7, 7)
+    full, _ = attention(q, k, v, is_causal=True, backend='math')
+    last, _ = attention(q[:, :, -3:], k, v, is_causal=True, backend='sdpa')
+    torch.testing.assert_close(last, full[:, :, -3:], atol=1e-5, rtol=1e-5)
+
+
+def test_need_weights_sum_to_one():
+    q, k, v = _qkv()
+    _, w = attention(q, k, v, need_weights=True, backend='sdpa')
+    torch.testing.assert_close(w.sum(-1), torch.ones(2, 3, 5))
+
+
+def test_auto_on_cpu_is_sdpa_and_xformers_refuses_cpu():
+    assert resolve_backend('auto', 'cpu', torch.float32) == 'sdpa'
+    assert attn_mod.xformers_available('cpu', torch.float32) is False
+    q, k, v = _qkv()
+    with pytest.raises(RuntimeError, match='CUDA only'):
+        attention(q, k, v, backend='xformers')
+
+
+def test_unknown_backend_named_in_error():
+    with pytest.raises(KeyError, match='attn_backend="flash9"'):
+        attn_mod.set_default_backend('flash9')
+
+
+def test_multihead_attention_backends_agree_and_cache():
+    torch.manual_seed(0)
+    mha = MultiheadAttention(16, 4).eval()
+    x = torch.randn(2, 6, 16)
+    outs = {}
+    for backend in ('math', 'sdpa'):
+        mha.backend = backend
+        outs[backend], _, _ = mha(x, is_causal=True)
+    torch.testing.assert_close(outs['math'], outs['sdpa'], atol=1e-5,
+                               rtol=1e-5)
+    # Prefix then one token with the cache == the full causal pass.
+    _, _, cache = mha(x[:, :5], is_causal=True)
+    step, _, _ = mha(x[:, 5:], cache=cache)
+    torch.testing.assert_close(step, outs['sdpa'][:, 5:], atol=1e-5,
+                               rtol=1e-5)

