@@ -5,7 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.onediff-installed
-PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.py)))
+# First-party plugins, editable. The template plugin is not installed: it
+# is a starting point for third parties (its test installs it elsewhere).
+PLUGINS := $(filter-out plugins/onediff-plugin-example/,$(sort $(dir $(wildcard plugins/*/setup.py))))
 INSTALL_INPUTS := setup.py $(wildcard requirements/*.txt) $(wildcard plugins/*/setup.py)
 PYTEST_ARGS ?=
 

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
@@ -19,3 +20,13 @@ def shared_data():
         pytest.skip(f'shared reference data not found at {SHARED_DATA} '
                     '(it lies beside the checkout on project machines)')
     return SHARED_DATA
+
+
+@pytest.fixture(scope='session', autouse=True)
+def one_torch_thread():
+    """Tiny test models run faster on one thread, above all on busy cores
+    (two OpenMP threads on a shared 2-CPU machine wait for each other)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -59,6 +59,7 @@ def merge_args(cfg, args):
 
 
 def main(argv=None):
+    """Test; returns the metrics. Errors propagate (see :func:`cli`)."""
     args = parse_args(argv)
     import onediff_kit  # noqa: F401  (safe checkpoint loading)
     for path, what in ((args.config, 'config'), (args.checkpoint,
@@ -66,10 +67,29 @@ def main(argv=None):
         if not osp.isfile(path):
             sys.exit(f'error: {what} file {path} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
+    from onediff_kit.engine.distributed import setup_cpu_distributed
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    return metrics
+    return runner.test()
+
+
+def cli(argv=None):
+    """Run :func:`main`; print clear errors as one line, exit status 1."""
+    from onediff_kit.checkpoint import (CheckpointMismatchError,
+                                        UnsafeCheckpointError)
+    try:
+        main(argv)
+    except (UnsafeCheckpointError, CheckpointMismatchError,
+            FileNotFoundError) as exc:
+        print(f'error: {type(exc).__name__}: {exc}', file=sys.stderr)
+        return 1
+    except KeyError as exc:
+        if 'registry' not in str(exc):
+            raise
+        print(f'error: {exc.args[0]}', file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(cli())

@@ -1,38 +1,16 @@
 """A tiny trained OneDiff checkpoint, built once for the API tests."""
-import contextlib
-
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from .tiny_captioner import build_tiny
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Tiny models on shared, busy cores: two intra-op threads spin against
-    each other and run ~10x slower than one."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-@pytest.fixture(scope='module', autouse=True)
-def _one_thread():
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope='session')
 def tiny(tmp_path_factory):
     """``config``, ``checkpoint``, ``manifest`` and ``data`` of a tiny model
     trained for a few steps on 24 synthetic 64 px pairs."""
-    with one_thread():
-        return build_tiny(tmp_path_factory.mktemp('tiny_onediff'))
+    return build_tiny(tmp_path_factory.mktemp('tiny_onediff'))
 
 
 @pytest.fixture(scope='session')

@@ -22,15 +22,6 @@ def _word_tokenizer_fast(texts):
                                    eos_token='[EOS]')
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run faster on one thread, most of all on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def samples():
     return make_samples()

@@ -74,3 +74,26 @@ test_dataloader = dict(
 )
 val_evaluator = dict(type='CaptionMetric')
 test_evaluator = val_evaluator
+
+# Stage 1, Coupled Sample Training: pairs of two single-image scene captions
+# (scenes.jsonl of the synthetic data) coupled into one pseudo pair. Used by
+# the MultiStageTrainLoop of configs/onediff/ and by synthdiff_coupled.py.
+coupled_template = 'the first image shows {a} and the second image shows {b}'
+coupled_train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='CoupledSampleDataset',
+        data_root=data_root,
+        ann_file='scenes.jsonl',
+        split='train',
+        template=coupled_template,
+        num_pairs=20000,
+        seed=0,
+        task='coupled',
+        task_prompts=task_prompts,
+        pipeline=train_pipeline),
+)

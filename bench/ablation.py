@@ -1,0 +1,303 @@
+"""The quality ablation of OneDiff at an equal training budget on the
+default data (data/synthdiff): one row per variant, each ONE
+``tools/train.py`` run of the default config with ``--cfg-options`` (same
+schedule: 300 + 1700 = 2000 iterations, same seed), then ``tools/test.py``
+on the best checkpoint (best validation CIDEr), which writes ``scores.json``
+into the row's work dir (``work_dirs/ablation/<row>``).
+
+    .venv/bin/python bench/ablation.py --list
+    .venv/bin/python bench/ablation.py --run vdm subtract ...   # sequential
+    .venv/bin/python bench/ablation.py --run all [--dry-run]
+    .venv/bin/python bench/ablation.py --table   # -> bench/results/ablation.md
+    .venv/bin/python bench/ablation.py --check   # build each row's model
+
+Rows (cfg-options only; everything else as the default config):
+
+* delta module: vdm (default), subtract, concat, crosstransformer, nodelta.
+  mmengine's ``--cfg-options`` merges dicts key by key, so a swap replaces
+  ``model.delta`` wholesale with ``model.delta._delete_=True`` followed by
+  every key of the variant's dict in configs/_base_/models/ (the same dict
+  as the variant base config).
+* no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its 300
+  iterations but reads the difference pairs (``train_cfg.stages.0.dataloader
+  =None`` = the main train dataloader), so the run trains 2000 iterations on
+  difference captions with the same LR schedule and trainable parts.
+* vdm_random_init: VDM randomly initialised (``model.delta.bert_init=None``)
+  against MiniLM init (vdm).
+* encoder_random_frozen: randomly initialised encoder, still frozen
+  (``model.encoder.pretrained=None``) against the frozen ImageNet encoder.
+* encoder_random_trainable / encoder_pretrained_trainable: both encoders
+  trained end to end (``model.encoder.frozen_stages=-1``), the fair
+  comparison when a random encoder may learn.
+
+Seeds: every row passes ``--seed 0`` (``--seed`` to change it).
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import shlex
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as C  # noqa: E402
+
+CONFIG = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
+WORK = 'work_dirs/ablation'
+PY = '.venv/bin/python'
+
+
+def _delta_swap(pairs):
+    return ['model.delta._delete_=True'] + [f'model.delta.{k}={v}'
+                                            for k, v in pairs]
+
+
+# name -> (description, cfg-options). Values in the form DictAction parses.
+ROWS = {
+    'vdm': ('VisualDeltaModule (default: MiniLM init, CST stage 1, '
+            'ImageNet encoder frozen)', []),
+    'subtract': ('SubtractDelta', _delta_swap(
+        [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256)])),
+    'concat': ('ConcatDelta', _delta_swap(
+        [('type', 'ConcatDelta'), ('level', -1), ('embed_dims', 256),
+         ('grid', 2)])),
+    'crosstransformer': ('CrossTransformerDelta', _delta_swap(
+        [('type', 'CrossTransformerDelta'), ('level', -2),
+         ('embed_dims', 256), ('num_layers', 2), ('num_heads', 4),
+         ('ffn_dims', 1024), ('grid', 2)])),
+    'nodelta': ('NoDelta (image tokens only)',
+                _delta_swap([('type', 'NoDelta')])),
+    'no_stage1': ('VDM without stage-1 Coupled Sample Training (stage 1 '
+                  'trains on difference pairs)',
+                  ['train_cfg.stages.0.name=difference_warmup',
+                   'train_cfg.stages.0.dataloader=None']),
+    'vdm_random_init': ('VDM randomly initialised (no MiniLM)',
+                        ['model.delta.bert_init=None']),
+    'encoder_random_frozen': ('randomly initialised encoder, frozen',
+                              ['model.encoder.pretrained=None']),
+    'encoder_random_trainable': ('randomly initialised encoder, trained',
+                                 ['model.encoder.pretrained=None',
+                                  'model.encoder.frozen_stages=-1']),
+    'encoder_pretrained_trainable': ('ImageNet encoder, trained',
+                                     ['model.encoder.frozen_stages=-1']),
+}
+
+
+def work_dir(row):
+    return f'{WORK}/{row}'
+
+
+def train_cmd(row, seed=0):
+    cmd = [PY, 'tools/train.py', CONFIG, '--work-dir', work_dir(row),
+           '--seed', str(seed)]
+    opts = ROWS[row][1]
+    if opts:
+        cmd += ['--cfg-options'] + opts
+    return cmd
+
+
+def best_checkpoint(row):
+    wd = osp.join(C.ROOT, work_dir(row))
+    best = sorted(glob.glob(osp.join(wd, 'best_*.pth')), key=osp.getmtime)
+    if best:
+        return osp.relpath(best[-1], C.ROOT)
+    last = osp.join(wd, 'last_checkpoint')
+    if osp.isfile(last):  # no validation happened: the last checkpoint
+        with open(last) as f:
+            return osp.relpath(f.read().strip(), C.ROOT)
+    return None
+
+
+def test_cmd(row, ckpt):
+    # The same cfg-options, so the model is built as it was trained.
+    cmd = [PY, 'tools/test.py', CONFIG, ckpt or '<best checkpoint>',
+           '--work-dir', work_dir(row)]
+    opts = ROWS[row][1]
+    if opts:
+        cmd += ['--cfg-options'] + opts
+    return cmd
+
+
+def semantic_cmd(row):
+    # Semantic change accuracy (scene truth of the synthetic test pairs) of
+    # the predictions tools/test.py wrote; BLEU only, to keep it cheap.
+    wd = work_dir(row)
+    return ['.venv/bin/onediff', 'eval', '--preds', f'{wd}/predictions.json',
+            '--refs', 'data/synthdiff/manifest.jsonl', '--split', 'test',
+            '--semantic', '--metrics', 'BLEU', '--no-per-type', '--out',
+            f'{wd}/semantic_scores.json']
+
+
+def show(cmd):
+    return ' '.join(shlex.quote(c) for c in cmd)
+
+
+def run_rows(rows, seed, dry_run):
+    for row in rows:
+        for step in ('train', 'test', 'semantic'):
+            if step == 'train':
+                cmd = train_cmd(row, seed)
+            elif step == 'semantic':
+                cmd = semantic_cmd(row)
+            else:
+                ckpt = best_checkpoint(row)
+                if ckpt is None and not dry_run:
+                    print(f'{row}: no checkpoint in {work_dir(row)}; skip '
+                          'test', flush=True)
+                    break
+                cmd = test_cmd(row, ckpt)
+            print(f'[{time.strftime("%H:%M:%S")}] {row} {step}: {show(cmd)}',
+                  flush=True)
+            if dry_run:
+                continue
+            rc = subprocess.call(cmd, cwd=C.ROOT)
+            if rc:
+                print(f'{row}: {step} failed with exit {rc}', flush=True)
+                break
+
+
+def check_rows(rows):
+    """Build each row's config (and the model parts it changes) without
+    training, parsing the options as tools/train.py's DictAction does."""
+    from mmengine.config import DictAction
+    import argparse as ap
+    parser = ap.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    os.chdir(C.ROOT)
+    import onediff_kit  # noqa: F401
+    from mmengine.registry import DefaultScope
+    from onediff_kit.registry import LOOPS, MODELS
+    DefaultScope.get_instance('ablation-check', scope_name='onediff_kit')
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('ablation-check', log_level='WARNING')
+    ok = True
+    for row in rows:
+        opts = ROWS[row][1]
+        args = parser.parse_args(['--cfg-options'] + opts if opts else [])
+        cfg = C.load_cfg(args.cfg_options)
+        try:
+            if any(o.startswith('model.encoder') for o in opts) or \
+                    any(o.startswith('model.delta') for o in opts) or \
+                    row == 'vdm':
+                model = MODELS.build(cfg.model)
+                model.init_weights()
+                what = (f'model built ({type(model.delta).__name__}, '
+                        f'{sum(p.numel() for p in model.parameters() if p.requires_grad):,} trainable)')
+            else:
+                what = 'config merged'
+            stages = [(s['name'], s['iters'],
+                       'coupled' if s.get('dataloader') else 'main')
+                      for s in cfg.train_cfg.stages]
+            print(f'OK   {row}: {what}; delta={dict(cfg.model.delta)}; '
+                  f'encoder pretrained={cfg.model.encoder.pretrained} '
+                  f'frozen_stages={cfg.model.encoder.frozen_stages}; '
+                  f'stages={stages}', flush=True)
+        except Exception as exc:  # report every row
+            ok = False
+            print(f'FAIL {row}: {type(exc).__name__}: {exc}', flush=True)
+    return 0 if ok else 1
+
+
+METRICS = ['Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr']
+
+
+def _get(scores, *names):
+    for n in names:
+        if n in scores:
+            return scores[n]
+    return None
+
+
+def table(rows, seed):
+    header = ['row', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr']
+    types, sem_keys, data = [], [], []
+    for row in rows:
+        path = osp.join(C.ROOT, work_dir(row), 'scores.json')
+        if not osp.isfile(path):
+            data.append((row, None))
+            continue
+        with open(path, encoding='utf-8') as f:
+            payload = json.load(f)
+        sem_path = osp.join(C.ROOT, work_dir(row), 'semantic_scores.json')
+        if osp.isfile(sem_path):
+            with open(sem_path, encoding='utf-8') as f:
+                payload['semantic'] = (json.load(f).get('semantic') or
+                                       {}).get('scores', {})
+        data.append((row, payload))
+        for t in payload.get('per_type', {}):
+            if t not in types:
+                types.append(t)
+        for k in payload.get('semantic', {}) or {}:
+            if k not in sem_keys:
+                sem_keys.append(k)
+    header += ([f'CIDEr {t}' for t in types] +
+               [f'semantic {k}' for k in sem_keys] + ['command'])
+    lines = []
+    for row, payload in data:
+        cmd = (f'`{show(train_cmd(row, seed))}` then '
+               f'`{show(test_cmd(row, best_checkpoint(row)))}`')
+        if payload is None:
+            lines.append([row] + ['not run'] + [''] * (len(header) - 3) +
+                         [cmd])
+            continue
+        s = payload.get('scores', {})
+        cells = [row]
+        for names in (('BLEU-4', 'Bleu_4'), ('METEOR', ),
+                      ('ROUGE_L', 'ROUGE-L'), ('CIDEr', 'CIDEr-D')):
+            v = _get(s, *names)
+            cells.append('-' if v is None else f'{v:.4f}')
+        for t in types:
+            v = _get(payload.get('per_type', {}).get(t, {}), 'CIDEr',
+                     'CIDEr-D')
+            cells.append('-' if v is None else f'{v:.4f}')
+        sem = payload.get('semantic', {}) or {}
+        for k in sem_keys:
+            v = sem.get(k)
+            cells.append('-' if not isinstance(v, (int, float))
+                         else f'{v:.4f}')
+        lines.append(cells + [cmd])
+    text = ('Equal budget (2000 iterations, seed %d), default data, test '
+            'split, best-validation-CIDEr checkpoint; scores from '
+            '`work_dirs/ablation/<row>/scores.json` (written by '
+            '`tools/test.py`, which also takes the row\'s cfg-options); '
+            'semantic change accuracies from `semantic_scores.json` '
+            '(`onediff eval --semantic` on the test predictions).\n\n'
+            % seed)
+    text += C.md_table(header, lines)
+    text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)
+    return text
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument('--list', action='store_true')
+    g.add_argument('--run', nargs='+', metavar='ROW')
+    g.add_argument('--table', action='store_true')
+    g.add_argument('--check', nargs='*', metavar='ROW')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--dry-run', action='store_true')
+    p.add_argument('--rows', nargs='+', default=list(ROWS))
+    args = p.parse_args()
+    if args.list:
+        for row, (desc, _) in ROWS.items():
+            print(f'{row}: {desc}\n    {show(train_cmd(row, args.seed))}')
+        return 0
+    if args.run:
+        rows = list(ROWS) if args.run == ['all'] else args.run
+        unknown = [r for r in rows if r not in ROWS]
+        if unknown:
+            p.error(f'unknown rows {unknown}; known: {list(ROWS)}')
+        return run_rows(rows, args.seed, args.dry_run)
+    if args.check is not None:
+        return check_rows(args.check or list(ROWS))
+    text = table(args.rows, args.seed)
+    C.write_result('ablation', text, C.command_line())
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Rerun every benchmark and rewrite the tables in BENCHMARKS.md.
+#
+#   bench/run_all.sh [--quick] [--ablation] [--only NAME[,NAME...]]
+#
+# Each benchmark writes bench/results/<name>.md (table + command + machine +
+# load average); bench/update_benchmarks.py splices those files into
+# BENCHMARKS.md between <!-- BEGIN name --> / <!-- END name --> markers.
+# Names: synth, caption_metric, train_throughput, flops_efficiency,
+# inference, attention_cpu (and ablation with --ablation: it RUNS the ten
+# training rows of bench/ablation.py, hours on a CPU, then tabulates them).
+# --quick passes the smoke settings (train grid cut, fewer pairs).
+# The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and
+# is not run here.
+set -u -o pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+# torch threads for the CPU benchmarks; 1 on the shared 2-CPU machine (see
+# BENCHMARKS.md), THREADS= (empty) for torch's default.
+THREADS=${THREADS-1}
+TH=(); [ -n "$THREADS" ] && TH=(--threads "$THREADS")
+QUICK=0; ABLATION=0; ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --ablation) ABLATION=1 ;;
+    --only) ONLY="$2"; shift ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p bench/results
+FAILED=()
+
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+
+# Scripts that only print (bench_synth, bench_caption_metric): keep their
+# output as the result, with the command, machine and load average.
+wrap() {
+  local name=$1; shift
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  echo "$out"
+  {
+    echo "Command: \`$*\`  "
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs (nproc), $(free -g | awk '/^Mem:/{print $2}') GiB RAM  "
+    echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), load average at the end $(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /) (1/5/15 min), exit $rc"
+    echo
+    echo '```'
+    echo "$out" | tr '\r' '\n' | grep -v -e 'UserWarning' -e 'warnings.warn' -e '%|'
+    echo '```'
+  } > "bench/results/$name.md"
+  return $rc
+}
+
+step() {  # name, command...
+  local name=$1; shift
+  want "$name" || return 0
+  echo "=== $name: $* (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  if ! "$@"; then FAILED+=("$name"); echo "=== $name FAILED"; fi
+}
+
+if [ $QUICK = 1 ]; then
+  step synth wrap synth $PY bench/bench_synth.py --num 1000
+  step caption_metric wrap caption_metric $PY bench/bench_caption_metric.py --n 1000 --runs 3
+  step train_throughput $PY bench/bench_train_throughput.py "${TH[@]}" --quick
+  step flops_efficiency $PY bench/bench_flops_efficiency.py "${TH[@]}" --batch 8
+  step inference $PY bench/bench_inference.py "${TH[@]}" --batch 8
+  step attention_cpu $PY bench/bench_attention_cpu.py "${TH[@]}" --batch 8
+else
+  step synth wrap synth $PY bench/bench_synth.py
+  step caption_metric wrap caption_metric $PY bench/bench_caption_metric.py
+  step train_throughput $PY bench/bench_train_throughput.py "${TH[@]}"
+  step flops_efficiency $PY bench/bench_flops_efficiency.py "${TH[@]}"
+  step inference $PY bench/bench_inference.py "${TH[@]}"
+  step attention_cpu $PY bench/bench_attention_cpu.py "${TH[@]}"
+fi
+if [ $ABLATION = 1 ]; then
+  step ablation_run $PY bench/ablation.py --run all
+  step ablation $PY bench/ablation.py --table
+fi
+
+$PY bench/update_benchmarks.py || FAILED+=(update_benchmarks)
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "failed: ${FAILED[*]}"; exit 1
+fi
+echo "all benchmarks done; BENCHMARKS.md updated"
