@@ -74,6 +74,8 @@ ROWS = {
                   'trains on difference pairs)',
                   ['train_cfg.stages.0.name=difference_warmup',
                    'train_cfg.stages.0.dataloader=None']),
+    'vdm_difference': ('VDM whose memory also holds B-A difference tokens',
+                       ['model.delta.with_difference=True']),
     'vdm_random_init': ('VDM randomly initialised (no MiniLM)',
                         ['model.delta.bert_init=None']),
     'encoder_random_frozen': ('randomly initialised encoder, frozen',
