@@ -75,20 +75,8 @@ def main(argv=None):
 
 def cli(argv=None):
     """Run :func:`main`; print clear errors as one line, exit status 1."""
-    from onediff_kit.checkpoint import (CheckpointMismatchError,
-                                        UnsafeCheckpointError)
-    try:
-        main(argv)
-    except (UnsafeCheckpointError, CheckpointMismatchError,
-            FileNotFoundError) as exc:
-        print(f'error: {type(exc).__name__}: {exc}', file=sys.stderr)
-        return 1
-    except KeyError as exc:
-        if 'registry' not in str(exc):
-            raise
-        print(f'error: {exc.args[0]}', file=sys.stderr)
-        return 1
-    return 0
+    from onediff_kit.cli.clear_errors import run_with_clear_errors
+    return run_with_clear_errors(main, argv)
 
 
 if __name__ == '__main__':

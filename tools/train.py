@@ -111,13 +111,6 @@ def merge_args(cfg, args):
 
 # Errors that explain themselves: the command line prints them without a
 # traceback. Anything else is a bug and keeps its traceback.
-def clear_errors():
-    from onediff_kit.checkpoint import (CheckpointMismatchError,
-                                        UnsafeCheckpointError)
-    return (UnsafeCheckpointError, CheckpointMismatchError,
-            FloatingPointError, FileNotFoundError)
-
-
 def main(argv=None):
     """Train; returns the runner. Errors propagate (see :func:`cli`)."""
     args = parse_args(argv)
@@ -138,22 +131,9 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    """Run :func:`main`; print clear errors as one message, exit status 1.
-
-    An unknown component name is a KeyError from the registry whose message
-    lists close matches; it is printed the same way.
-    """
-    try:
-        main(argv)
-    except clear_errors() as exc:
-        print(f'error: {type(exc).__name__}: {exc}', file=sys.stderr)
-        return 1
-    except KeyError as exc:
-        if 'registry' not in str(exc):
-            raise
-        print(f'error: {exc.args[0]}', file=sys.stderr)
-        return 1
-    return 0
+    """Run :func:`main`; print clear errors as one line, exit status 1."""
+    from onediff_kit.cli.clear_errors import run_with_clear_errors
+    return run_with_clear_errors(main, argv)
 
 
 if __name__ == '__main__':

@@ -175,11 +175,15 @@ def write_manifest(path, records):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp')
-    with open(tmp, 'w', encoding='utf-8') as f:
-        for rec in records:
-            rec = {k: v for k, v in rec.items() if not k.startswith('_')}
-            f.write(json.dumps(rec, ensure_ascii=False) + '\n')
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'w', encoding='utf-8') as f:
+            for rec in records:
+                rec = {k: v for k, v in rec.items() if not k.startswith('_')}
+                f.write(json.dumps(rec, ensure_ascii=False) + '\n')
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no partial manifest left behind
+        raise
     return path
 
 

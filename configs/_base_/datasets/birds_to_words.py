@@ -1,57 +1,19 @@
 # birds-to-words: make the manifest with
 #   onediff data import birds-to-words --src <upstream folder> \
 #       --out data/birds-to-words/manifest.jsonl --root data/birds-to-words --drop-missing
-dataset_type = 'DiffCaptionDataset'
+_base_ = ['./benchmark_manifest.py']
+
 data_root = 'data/birds-to-words'
 img_size = 224
 task_prompts = dict(birds_to_words='Describe how the second bird differs from the first.')
 
-train_pipeline = [
+_pipeline = [
     dict(type='LoadImagePair'),
     dict(type='ResizePair', size=img_size),
     dict(type='PackDiffInputs'),
 ]
-test_pipeline = train_pipeline
-
-_dataset = dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='manifest.jsonl',
-    task_prompts=task_prompts)
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(**_dataset, split='train', pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        **_dataset,
-        split='val',
-        caption_pick='first',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        **_dataset,
-        split='test',
-        caption_pick='first',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
-val_evaluator = dict(type='CaptionMetric')
-test_evaluator = val_evaluator
+_dataset = dict(data_root=data_root, task_prompts=task_prompts,
+                pipeline=_pipeline)
+train_dataloader = dict(dataset=_dataset)
+val_dataloader = dict(dataset=_dataset)
+test_dataloader = dict(dataset=_dataset)

@@ -1,57 +1,19 @@
 # clevr-change: make the manifest with
 #   onediff data import clevr-change --src <upstream folder> \
 #       --out data/clevr-change/manifest.jsonl --root data/clevr-change --drop-missing
-dataset_type = 'DiffCaptionDataset'
+_base_ = ['./benchmark_manifest.py']
+
 data_root = 'data/clevr-change'
 img_size = 224
 task_prompts = dict(clevr_change='Describe what changed between the two scenes.')
 
-train_pipeline = [
+_pipeline = [
     dict(type='LoadImagePair'),
     dict(type='ResizePair', size=img_size),
     dict(type='PackDiffInputs'),
 ]
-test_pipeline = train_pipeline
-
-_dataset = dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='manifest.jsonl',
-    task_prompts=task_prompts)
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(**_dataset, split='train', pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        **_dataset,
-        split='val',
-        caption_pick='first',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        **_dataset,
-        split='test',
-        caption_pick='first',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
-val_evaluator = dict(type='CaptionMetric')
-test_evaluator = val_evaluator
+_dataset = dict(data_root=data_root, task_prompts=task_prompts,
+                pipeline=_pipeline)
+train_dataloader = dict(dataset=_dataset)
+val_dataloader = dict(dataset=_dataset)
+test_dataloader = dict(dataset=_dataset)
