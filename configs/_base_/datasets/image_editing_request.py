@@ -4,16 +4,10 @@
 _base_ = ['./benchmark_manifest.py']
 
 data_root = 'data/image-editing-request'
-img_size = 224
 task_prompts = dict(image_editing_request='Write the editing request that turns the first image into the second.')
 
-_pipeline = [
-    dict(type='LoadImagePair'),
-    dict(type='ResizePair', size=img_size),
-    dict(type='PackDiffInputs'),
-]
-_dataset = dict(data_root=data_root, task_prompts=task_prompts,
-                pipeline=_pipeline)
+# The base's pipelines resize to 224 px; give new ones here to change it.
+_dataset = dict(data_root=data_root, task_prompts=task_prompts)
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)
