@@ -1,7 +1,8 @@
 """The quality ablation of OneDiff at an equal training budget on the
 default data (data/synthdiff): one row per variant, each ONE
 ``tools/train.py`` run of the default config with ``--cfg-options`` (same
-schedule: 300 + 1700 = 2000 iterations, same seed), then ``tools/test.py``
+schedule: the config's stage 1 + stage 2 iterations, same seed), then
+``tools/test.py``
 on the best checkpoint (best validation CIDEr), which writes ``scores.json``
 into the row's work dir (``work_dirs/ablation/<row>``).
 
@@ -18,9 +19,9 @@ Rows (cfg-options only; everything else as the default config):
   ``model.delta`` wholesale with ``model.delta._delete_=True`` followed by
   every key of the variant's dict in configs/_base_/models/ (the same dict
   as the variant base config).
-* no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its 300
+* no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its
   iterations but reads the difference pairs (``train_cfg.stages.0.dataloader
-  =None`` = the main train dataloader), so the run trains 2000 iterations on
+  =None`` = the main train dataloader), so the whole run trains on
   difference captions with the same LR schedule and trainable parts.
 * vdm_random_init: VDM randomly initialised (``model.delta.bert_init=None``)
   against MiniLM init (vdm).
@@ -213,6 +214,14 @@ def _get(scores, *names):
     return None
 
 
+def budget():
+    """'150 + 750 = 900': the default config's stage iterations."""
+    from mmengine.config import Config
+    stages = Config.fromfile(osp.join(C.ROOT, CONFIG)).train_cfg.stages
+    iters = [int(s['iters']) for s in stages]
+    return ' + '.join(map(str, iters)) + f' = {sum(iters)}'
+
+
 def table(rows, seed):
     header = ['row', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr']
     types, sem_keys, data = [], [], []
@@ -261,13 +270,13 @@ def table(rows, seed):
             cells.append('-' if not isinstance(v, (int, float))
                          else f'{v:.4f}')
         lines.append(cells + [cmd])
-    text = ('Equal budget (2000 iterations, seed %d), default data, test '
+    text = ('Equal budget (%s iterations, seed %d), default data, test '
             'split, best-validation-CIDEr checkpoint; scores from '
             '`work_dirs/ablation/<row>/scores.json` (written by '
             '`tools/test.py`, which also takes the row\'s cfg-options); '
             'semantic change accuracies from `semantic_scores.json` '
             '(`onediff eval --semantic` on the test predictions).\n\n'
-            % seed)
+            % (budget(), seed))
     text += C.md_table(header, lines)
     text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)
     return text
