@@ -72,6 +72,13 @@ def ensure_data(cfg, num_pairs):
     return root
 
 
+def cfg_options_argv(options):
+    """``--cfg-options`` given to the demo, passed on to train and test."""
+    if not options:
+        return []
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
 def finished(train_dir, max_iters):
     last = osp.join(train_dir, 'last_checkpoint')
     if not osp.isfile(last):
@@ -90,11 +97,7 @@ def train(args, cfg, train_dir):
     if osp.isfile(osp.join(train_dir, 'last_checkpoint')) and \
             not args.retrain:
         argv.append('--resume')  # continue an interrupted run
-    if args.cfg_options:
-        argv += ['--cfg-options'] + [
-            f'{k}={v!r}' if isinstance(v, str) else f'{k}={v}'
-            for k, v in args.cfg_options.items()
-        ]
+    argv += cfg_options_argv(args.cfg_options)
     banner('training: stage 1 (Coupled Sample Training), then stage 2')
     load_tool('train').main(argv)
 
@@ -110,10 +113,7 @@ def best_checkpoint(train_dir):
 def test(args, ckpt, test_dir):
     banner(f'testing {osp.basename(ckpt)} on the test split')
     argv = [args.config, ckpt, '--work-dir', test_dir]
-    if args.cfg_options:
-        argv += ['--cfg-options'] + [
-            f'{k}={v}' for k, v in args.cfg_options.items()
-        ]
+    argv += cfg_options_argv(args.cfg_options)
     return load_tool('test').main(argv)
 
 
