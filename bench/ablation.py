@@ -58,8 +58,9 @@ def _delta_swap(pairs):
 
 # name -> (description, cfg-options). Values in the form DictAction parses.
 ROWS = {
-    'vdm': ('VisualDeltaModule (default: MiniLM init, CST stage 1, '
-            'ImageNet encoder frozen)', []),
+    'vdm': ('VisualDeltaModule (default: MiniLM init, B-A difference '
+            'tokens in its memory, CST stage 1, ImageNet encoder frozen)',
+            []),
     'subtract': ('SubtractDelta', _delta_swap(
         [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256)])),
     'concat': ('ConcatDelta', _delta_swap(
@@ -75,8 +76,9 @@ ROWS = {
                   'trains on difference pairs)',
                   ['train_cfg.stages.0.name=difference_warmup',
                    'train_cfg.stages.0.dataloader=None']),
-    'vdm_difference': ('VDM whose memory also holds B-A difference tokens',
-                       ['model.delta.with_difference=True']),
+    'vdm_no_difference': ('VDM reading only the two images\' features '
+                          '(no B-A difference tokens)',
+                          ['model.delta.with_difference=False']),
     'vdm_random_init': ('VDM randomly initialised (no MiniLM)',
                         ['model.delta.bert_init=None']),
     'encoder_random_frozen': ('randomly initialised encoder, frozen',

@@ -31,7 +31,7 @@ model = dict(
         bert_init='minilm',  # None = random init
         bert_layers=None,  # spread over MiniLM's 6 layers
         bert_init_cross=True,
-        with_difference=False,  # True adds B - A tokens to the memory
+        with_difference=True,  # True adds B - A tokens to the memory
         keep_attention=False),
     projector=dict(type='MLPProjector', num_layers=2),
     decoder=dict(
