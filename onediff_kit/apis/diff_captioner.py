@@ -340,7 +340,7 @@ class DiffCaptioner:
             each pair, in input order.
         """
         from onediff_kit.visualization.attention_maps import \
-            delta_attention_maps
+            delta_module_attention_maps
         pairs = list(pairs)
         num_beams = self.num_beams if num_beams is None else num_beams
         max_length = self.max_length if max_length is None else max_length
@@ -366,13 +366,12 @@ class DiffCaptioner:
                                               for c in chunk])
                     out = self.model.test_step(data)
                     if with_attention and has_attn:
-                        shapes = getattr(self.model.delta, 'memory_shapes',
-                                         None)
                         for sample in out:
                             if 'delta_attention' in sample:
                                 sample.set_field(
-                                    delta_attention_maps(
-                                        sample.delta_attention, shapes),
+                                    delta_module_attention_maps(
+                                        sample.delta_attention,
+                                        self.model.delta),
                                     'attention_maps', field_type='data')
                     samples.extend(out)
                     if bar is not None:

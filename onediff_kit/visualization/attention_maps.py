@@ -4,19 +4,23 @@ import torch
 import torch.nn.functional as F
 
 
-def delta_attention_maps(attention, memory_shapes=None, level=None):
+def delta_attention_maps(attention, memory_shapes=None, level=None,
+                         memory_groups=('before', 'after')):
     """Turn a delta module's stored attention into two spatial maps.
 
     Two layouts are understood:
 
     * ``(T, M)``: cross-attention of ``T`` delta tokens over a memory of
       ``M`` feature tokens (:class:`VisualDeltaModule`); the memory holds,
-      level after level, the ``h*w`` tokens of the before image, then those
-      of the after image, with ``(h, w)`` per level in ``memory_shapes``.
-      Weights are averaged over the tokens (the heads are averaged by the
-      module); each level is rescaled so that uniform attention is 1, the
-      levels are upsampled to the finest one and averaged (or one is
-      picked with ``level``).
+      level after level, one group of ``h*w`` tokens per name in
+      ``memory_groups``, with ``(h, w)`` per level in ``memory_shapes``.
+      A ``'before'`` group maps onto the before image, an ``'after'`` group
+      onto the after image, any other group (``'difference'``, the fused
+      ``'pair'``) describes a place in both and counts for both. Weights
+      are averaged over the tokens (the heads are averaged by the module);
+      each level is rescaled so that uniform attention is 1, the levels are
+      upsampled to the finest one and averaged (or one is picked with
+      ``level``).
     * ``(2, h, w)``: one spatial map per image already (``SubtractDelta``).
 
     Args:
@@ -25,6 +29,8 @@ def delta_attention_maps(attention, memory_shapes=None, level=None):
             memory level; needed for the ``(T, M)`` layout.
         level (int, optional): use only this memory level (index into
             ``memory_shapes``); None averages all of them.
+        memory_groups (sequence[str]): the token groups of each memory
+            level, in order (the delta module's ``memory_groups``).
 
     Returns:
         np.ndarray: ``(2, h, w)`` float32 in [0, 1] (before, after), one
@@ -38,7 +44,8 @@ def delta_attention_maps(attention, memory_shapes=None, level=None):
     if attn.dim() == 3 and attn.shape[0] == 2:
         maps = attn
     elif attn.dim() == 2:
-        maps = _memory_maps(attn.mean(0), memory_shapes, level)
+        maps = _memory_maps(attn.mean(0), memory_shapes, level,
+                            tuple(memory_groups))
     else:
         raise ValueError('delta attention must be (tokens, memory) or '
                          f'(2, h, w), got {tuple(attn.shape)}')
@@ -53,15 +60,25 @@ def delta_attention_maps(attention, memory_shapes=None, level=None):
     return maps.numpy().astype(np.float32)
 
 
-def _memory_maps(weights, memory_shapes, level):
+def delta_module_attention_maps(attention, delta):
+    """:func:`delta_attention_maps` with the memory layout (``memory_shapes``,
+    ``memory_groups``) read from the delta module that made ``attention``.
+    """
+    return delta_attention_maps(
+        attention, getattr(delta, 'memory_shapes', None),
+        memory_groups=getattr(delta, 'memory_groups', ('before', 'after')))
+
+
+def _memory_maps(weights, memory_shapes, level, groups):
     if not memory_shapes:
         raise ValueError('(tokens, memory) attention needs the memory_shapes '
                          'of the delta module')
-    expected = sum(2 * h * w for h, w in memory_shapes)
+    n = len(groups)
+    expected = sum(n * h * w for h, w in memory_shapes)
     if weights.numel() != expected:
         raise ValueError(f'attention over {weights.numel()} memory tokens does '
                          f'not match memory_shapes {list(memory_shapes)} '
-                         f'({expected} tokens for two images)')
+                         f'with groups {list(groups)} ({expected} tokens)')
     if level is not None and not -len(memory_shapes) <= level < len(
             memory_shapes):
         raise IndexError(f'level={level} is out of range for '
@@ -69,10 +86,14 @@ def _memory_maps(weights, memory_shapes, level):
     size = max(memory_shapes, key=lambda hw: hw[0] * hw[1])
     per_level, offset = [], 0
     for h, w in memory_shapes:
-        pair = weights[offset:offset + 2 * h * w].view(2, h, w)
-        offset += 2 * h * w
+        level_weights = weights[offset:offset + n * h * w].view(n, h, w)
+        offset += n * h * w
         # Levels have different token counts: 1 = uniform attention.
-        pair = pair / pair.sum().clamp(min=1e-12) * (2 * h * w)
+        level_weights = level_weights / level_weights.sum().clamp(
+            min=1e-12) * (n * h * w)
+        pair = torch.stack([
+            sum(m for g, m in zip(groups, level_weights) if g != skip)
+            for skip in ('after', 'before')])
         per_level.append(
             F.interpolate(pair[None], size=size, mode='bilinear',
                           align_corners=False)[0])

@@ -9,7 +9,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from onediff_kit.registry import HOOKS
-from onediff_kit.visualization.attention_maps import delta_attention_maps
+from onediff_kit.visualization.attention_maps import \
+    delta_module_attention_maps
 from onediff_kit.visualization.draw import draw_diff_caption
 
 
@@ -89,7 +90,6 @@ class DiffVisualizationHook(Hook):
                 not outputs or data_batch is None:
             return
         delta = self._delta(runner)
-        shapes = getattr(delta, 'memory_shapes', None)
         folder = osp.join(runner.work_dir, self.out_dir, f'iter_{runner.iter}')
         inputs = data_batch['inputs']
         for i, sample in enumerate(outputs):
@@ -105,7 +105,7 @@ class DiffVisualizationHook(Hook):
             attention = sample.get('delta_attention')
             if attention is not None:
                 try:
-                    maps = delta_attention_maps(attention, shapes)
+                    maps = delta_module_attention_maps(attention, delta)
                 except (ValueError, IndexError) as exc:
                     note = f'no heat maps: {exc}'
             pair_id = sample.metainfo.get('pair_id', f'{batch_idx}_{i}')

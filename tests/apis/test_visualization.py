@@ -25,6 +25,24 @@ def test_memory_attention_lands_on_the_right_image_and_place():
     assert delta_attention_maps(weights, shapes, level=1).max() == 0
 
 
+def test_difference_and_fused_groups_count_for_both_images():
+    shapes = [(2, 2)]
+    # before, after, difference: a token on the difference group's cell
+    # (0, 1) lights that cell in both images.
+    weights = torch.zeros(1, 3 * 4)
+    weights[0, 8 + 1] = 1.0
+    maps = delta_attention_maps(weights, shapes,
+                                memory_groups=('before', 'after',
+                                               'difference'))
+    assert maps[0, 0, 1] == maps[1, 0, 1] == pytest.approx(1.0)
+    assert maps.sum() == pytest.approx(2.0)
+    fused = delta_attention_maps(weights[:, 8:], shapes,
+                                 memory_groups=('pair', ))
+    np.testing.assert_allclose(fused, maps)
+    with pytest.raises(ValueError, match='groups'):
+        delta_attention_maps(weights, shapes)
+
+
 def test_spatial_maps_pass_through_and_bad_shapes_raise():
     maps = delta_attention_maps(torch.rand(2, 3, 5))
     assert maps.shape == (2, 3, 5) and maps.max() == pytest.approx(1.0)
