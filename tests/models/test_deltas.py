@@ -113,3 +113,40 @@ def test_vdm_with_difference_tokens():
     assert delta.last_attention.shape == (2, 5, 3 * 36)
     out.mean().backward()
     assert delta.diff_proj[0].weight.grad is not None
+
+
+@pytest.mark.parametrize('with_difference', [True, False])
+def test_vdm_fused_memory_has_one_token_per_place(with_difference):
+    cfg = dict(DELTAS['vdm'][0], with_difference=with_difference,
+               fuse_images=True, keep_attention=True)
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
+    assert delta.memory_groups == ('pair', )
+    assert delta.diff_proj is None
+    fused = 3 if with_difference else 2
+    assert delta.input_proj[0][0].in_features == fused * IN_CHANNELS[0]
+    x = feats()
+    out = delta(x)
+    assert out.shape == (2, 5, 32)
+    assert delta.last_attention.shape == (2, 5, 36)
+    out.mean().backward()
+    # Both images reach the output through the fused tokens.
+    assert x[0].grad[:, 0].abs().sum() > 0 and x[0].grad[:, 1].abs().sum() > 0
+
+
+def test_vdm_change_prior_points_the_tokens_at_the_change():
+    cfg = dict(DELTAS['vdm'][0], with_difference=True, fuse_images=True,
+               change_prior=5.0, keep_attention=True, dropout=0.0)
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS)).eval()
+    x = [f.detach().clone() for f in feats(b=1)]
+    for f in x:
+        f[:, 1] = f[:, 0]
+    # Only one place of the finest level differs between the two images.
+    x[0][:, 1, :, 2, 5] += 3.0
+    delta(x)
+    attn = delta.last_attention[0].mean(0)  # over delta tokens
+    level0 = attn[:16].view(4, 4)  # level 0 pooled 8x8 -> 4x4
+    assert level0.argmax() == 1 * 4 + 2
+    assert level0[1, 2] > 10 * level0.median()
+    # The scale is learned.
+    delta(x).sum().backward()
+    assert delta.change_scale.grad is not None

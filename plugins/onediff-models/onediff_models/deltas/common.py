@@ -39,8 +39,9 @@ class AttentionBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.norm = nn.LayerNorm(embed_dims, eps=eps)
 
-    def forward(self, x, context=None, need_weights=False):
-        out, weights, _ = self.attn(x, context, need_weights=need_weights)
+    def forward(self, x, context=None, mask=None, need_weights=False):
+        out, weights, _ = self.attn(x, context, mask=mask,
+                                    need_weights=need_weights)
         return self.norm(x + self.drop(out)), weights
 
 

@@ -35,9 +35,10 @@ class VDMLayer(nn.Module):
         self.cross_attn = AttentionBlock(embed_dims, num_heads, dropout, eps)
         self.ffn = FFNBlock(embed_dims, ffn_dims, dropout, eps)
 
-    def forward(self, x, memory, need_weights=False):
+    def forward(self, x, memory, bias=None, need_weights=False):
         x, _ = self.self_attn(x)
-        x, weights = self.cross_attn(x, memory, need_weights=need_weights)
+        x, weights = self.cross_attn(x, memory, mask=bias,
+                                     need_weights=need_weights)
         return self.ffn(x), weights
 
 
@@ -47,7 +48,9 @@ class VisualDeltaModule(BaseDelta):
 
     Each level of each image is projected to ``embed_dims`` and gets a 2-D
     position, a level and an image-identity embedding; all of them form the
-    memory that every layer's cross-attention reads.
+    memory that every layer's cross-attention reads. With ``fuse_images``
+    each location instead gives one token made from both images' features
+    there (and their difference).
 
     Args:
         in_channels (sequence[int]): channels per encoder level (injected by
@@ -75,6 +78,18 @@ class VisualDeltaModule(BaseDelta):
             image identity) in the memory; unchanged places give near-zero
             tokens, so even diffuse attention carries the change. Off in
             the paper's design; it speeds up learning on small data.
+        fuse_images (bool): one memory token per location, projected from
+            the concatenated features of A, B (and B - A with
+            ``with_difference``), as the CLEVR-Change specialists (DUDA,
+            VARD) combine them; a delta token that finds the change then
+            reads what the object was and became from the same token. Off
+            (separate tokens per image) in the paper's design.
+        change_prior (float, optional): initial value of a learnable scale
+            ``s``; every cross-attention logit gets ``s * z``, with ``z``
+            the standardised size of ``B - A`` (per level, per pair) at
+            that memory token's place, so the delta tokens start out
+            looking where the two images differ. None: no prior (the
+            paper's design).
         keep_attention (bool): store the last layer's cross-attention
             weights (head-averaged) in ``last_attention`` for visualisation.
         init_cfg (dict, optional): mmengine init config.
@@ -84,8 +99,8 @@ class VisualDeltaModule(BaseDelta):
                  embed_dims=384, num_heads=12, ffn_dims=1536, levels=None,
                  level_pool=None, dropout=0.1, bert_init='minilm',
                  bert_layers=None, bert_init_cross=True,
-                 with_difference=False, keep_attention=False,
-                 init_cfg=None):
+                 with_difference=False, fuse_images=False,
+                 change_prior=None, keep_attention=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         levels = tuple(range(len(in_channels))) if levels is None else tuple(
             check_level(i, in_channels, 'delta.levels') for i in levels)
@@ -94,19 +109,28 @@ class VisualDeltaModule(BaseDelta):
         self.embed_dims = embed_dims
         self.out_channels = embed_dims
         self.eps = 1e-12
+        self.with_difference = with_difference
+        self.fuse_images = fuse_images
+        if fuse_images:
+            self.memory_groups = ('pair', )
+        else:
+            self.memory_groups = ('before', 'after') + (
+                ('difference', ) if with_difference else ())
+        fused = (3 if with_difference else 2) if fuse_images else 1
         self.input_proj = nn.ModuleList(
-            nn.Sequential(nn.Linear(in_channels[i], embed_dims),
+            nn.Sequential(nn.Linear(fused * in_channels[i], embed_dims),
                           nn.LayerNorm(embed_dims))
             for i in levels)
-        self.with_difference = with_difference
         # No LayerNorm on differences: it would blow up near-zero tokens.
         self.diff_proj = nn.ModuleList(
-            nn.Linear(in_channels[i], embed_dims)
-            for i in levels) if with_difference else None
+            nn.Linear(in_channels[i], embed_dims) for i in levels
+        ) if with_difference and not fuse_images else None
         self.level_embed = nn.Parameter(torch.zeros(len(levels), embed_dims))
-        # Image identity: 0 = before, 1 = after, 2 = difference.
+        # One identity embedding per token group of memory_groups.
         self.image_embed = nn.Parameter(
-            torch.zeros(3 if with_difference else 2, embed_dims))
+            torch.zeros(len(self.memory_groups), embed_dims))
+        self.change_scale = nn.Parameter(torch.tensor(
+            float(change_prior))) if change_prior is not None else None
         self.delta_tokens = nn.Parameter(
             torch.randn(num_tokens, embed_dims) * 0.02)
         self.layers = nn.ModuleList(
@@ -179,8 +203,14 @@ class VisualDeltaModule(BaseDelta):
 
     def memory(self, feats):
         """Tokens of every chosen level of both images ``(B, M, D)``: per
-        level, A's tokens, B's tokens (and B - A's)."""
-        tokens, shapes = [], []
+        level, one ``h*w`` group per name in ``memory_groups`` (A's tokens,
+        B's tokens and B - A's; or the fused tokens)."""
+        return self._memory(feats)[0]
+
+    def _memory(self, feats):
+        """The memory and, per memory token, the standardised size of
+        ``B - A`` at its place ``(B, M)``."""
+        tokens, changes, shapes = [], [], []
         for j, level in enumerate(self.levels):
             feat = feats[level]
             b = feat.shape[0]
@@ -189,24 +219,38 @@ class VisualDeltaModule(BaseDelta):
                 feat = F.adaptive_avg_pool2d(feat, self.level_pool)
             h, w = feat.shape[-2:]
             feat = feat.flatten(2).transpose(1, 2).unflatten(0, (b, 2))
-            x = self.input_proj[j](feat)  # (B, 2, h*w, D)
-            if self.with_difference:
+            if self.fuse_images:
+                a, b_ = feat[:, 0], feat[:, 1]
+                parts = [a, b_] + ([b_ - a] if self.with_difference else [])
+                x = self.input_proj[j](torch.cat(parts, -1))[:, None]
+            else:
+                x = self.input_proj[j](feat)  # (B, 2, h*w, D)
+            if self.with_difference and not self.fuse_images:
                 diff = self.diff_proj[j](feat[:, 1] - feat[:, 0])
                 x = torch.cat([x, diff[:, None]], dim=1)
             x = x + sincos_2d(h, w, self.embed_dims, x.device, x.dtype)
             x = x + self.level_embed[j] + self.image_embed[:, None]
             tokens.append(x.flatten(1, 2))
+            size = (feat[:, 1] - feat[:, 0]).norm(dim=-1)  # (B, h*w)
+            z = (size - size.mean(1, keepdim=True)) / (
+                size.std(1, correction=0, keepdim=True) + 1e-6)
+            changes.append(z.repeat(1, x.shape[1]))
             shapes.append((h, w))
         self.memory_shapes = shapes
-        return torch.cat(tokens, dim=1)
+        return torch.cat(tokens, dim=1), torch.cat(changes, dim=1)
 
     def forward(self, feats):
-        memory = self.memory(feats)
+        memory, change = self._memory(feats)
+        bias = None
+        if self.change_scale is not None:
+            # (B, 1, 1, M): the same prior for every head and delta token.
+            bias = (self.change_scale * change)[:, None, None].to(
+                memory.dtype)
         x = self.delta_tokens.expand(memory.shape[0], -1, -1)
         weights = None
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
-            x, weights = layer(x, memory,
+            x, weights = layer(x, memory, bias=bias,
                                need_weights=self.keep_attention and last)
         self.last_attention = (weights.mean(dim=1)
                                if weights is not None else None)
