@@ -19,6 +19,10 @@ Rows (cfg-options only; everything else as the default config):
   ``model.delta`` wholesale with ``model.delta._delete_=True`` followed by
   every key of the variant's dict in configs/_base_/models/ (the same dict
   as the variant base config).
+* the VDM's memory: vdm_prior1 and vdm_no_prior (the change prior on
+  the attention starting at 1, or none), vdm_separate (separate before/after/B-A tokens instead of one fused
+  token per place), vdm_separate_no_prior, vdm_paper (the paper's memory:
+  the two images' tokens only).
 * no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its
   iterations but reads the difference pairs (``train_cfg.stages.0.dataloader
   =None`` = the main train dataloader), so the whole run trains on
@@ -58,8 +62,8 @@ def _delta_swap(pairs):
 
 # name -> (description, cfg-options). Values in the form DictAction parses.
 ROWS = {
-    'vdm': ('VisualDeltaModule (default: MiniLM init, B-A difference '
-            'tokens in its memory, CST stage 1, ImageNet encoder frozen)',
+    'vdm': ('VisualDeltaModule (default: MiniLM init, fused A/B/B-A memory '
+            'tokens, change prior, CST stage 1, ImageNet encoder frozen)',
             []),
     'subtract': ('SubtractDelta', _delta_swap(
         [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256)])),
@@ -76,9 +80,23 @@ ROWS = {
                   'trains on difference pairs)',
                   ['train_cfg.stages.0.name=difference_warmup',
                    'train_cfg.stages.0.dataloader=None']),
-    'vdm_no_difference': ('VDM reading only the two images\' features '
-                          '(no B-A difference tokens)',
-                          ['model.delta.with_difference=False']),
+    'vdm_prior1': ('VDM with the change prior starting at 1 (default 3)',
+                   ['model.delta.change_prior=1.0']),
+    'vdm_no_prior': ('VDM without the change prior on its attention',
+                     ['model.delta.change_prior=None']),
+    'vdm_separate': ('VDM with separate before, after and B-A tokens '
+                     '(not fused), change prior starting at 1',
+                     ['model.delta.fuse_images=False',
+                      'model.delta.change_prior=1.0']),
+    'vdm_separate_no_prior': ('VDM with separate before, after and B-A '
+                              'tokens, no change prior',
+                              ['model.delta.fuse_images=False',
+                               'model.delta.change_prior=None']),
+    'vdm_paper': ('VDM as in the paper: separate tokens of the two images '
+                  'only (no B-A tokens, no change prior)',
+                  ['model.delta.fuse_images=False',
+                   'model.delta.with_difference=False',
+                   'model.delta.change_prior=None']),
     'vdm_random_init': ('VDM randomly initialised (no MiniLM)',
                         ['model.delta.bert_init=None']),
     'encoder_random_frozen': ('randomly initialised encoder, frozen',

@@ -7,7 +7,7 @@
 # load average); bench/update_benchmarks.py splices those files into
 # BENCHMARKS.md between <!-- BEGIN name --> / <!-- END name --> markers.
 # Names: synth, caption_metric, train_throughput, flops_efficiency,
-# inference, attention_cpu (and ablation with --ablation: it RUNS the ten
+# inference, attention_cpu (and ablation with --ablation: it RUNS the fourteen
 # training rows of bench/ablation.py, hours on a CPU, then tabulates them).
 # --quick passes the smoke settings (train grid cut, fewer pairs).
 # The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and

@@ -19,7 +19,8 @@ model = dict(
                  probe_size=64),
     delta=dict(type='VisualDeltaModule', num_tokens=4, num_layers=1,
                embed_dims=32, num_heads=4, ffn_dims=64, dropout=0.0,
-               level_pool=4, bert_init=None, keep_attention=False),
+               level_pool=4, bert_init=None, with_difference=True,
+               fuse_images=True, change_prior=1.0, keep_attention=False),
     projector=dict(type='MLPProjector'),
     decoder=dict(type='TransformerCaptionDecoder', vocab_size=256,
                  embed_dims=32, num_layers=1, num_heads=4, ffn_dims=64,
@@ -62,7 +63,7 @@ def write_config(path, root, vocab):
     return path
 
 
-def train_tiny(config, data_root, checkpoint, iters=3, seed=0):
+def train_tiny(config, data_root, checkpoint, iters=12, seed=0):
     """Train the config's model a few steps on its data; save a checkpoint.
     """
     from mmengine.config import Config

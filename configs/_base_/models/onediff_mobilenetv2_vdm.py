@@ -31,7 +31,14 @@ model = dict(
         bert_init='minilm',  # None = random init
         bert_layers=None,  # spread over MiniLM's 6 layers
         bert_init_cross=True,
-        with_difference=True,  # True adds B - A tokens to the memory
+        # Memory design (bench/ablation.py has a row for each): one token
+        # per place from [A, B, B - A] (fuse_images) and an attention prior
+        # towards places where A and B differ (change_prior). The paper's
+        # memory is fuse_images=False, with_difference=False,
+        # change_prior=None.
+        with_difference=True,  # B - A features in the memory
+        fuse_images=True,  # one token per place (False: one per image)
+        change_prior=3.0,  # initial scale of the prior; None = off
         keep_attention=False),
     projector=dict(type='MLPProjector', num_layers=2),
     decoder=dict(
