@@ -7,8 +7,9 @@
 # load average); bench/update_benchmarks.py splices those files into
 # BENCHMARKS.md between <!-- BEGIN name --> / <!-- END name --> markers.
 # Names: synth, caption_metric, train_throughput, flops_efficiency,
-# inference, attention_cpu (and ablation with --ablation: it RUNS the fourteen
-# training rows of bench/ablation.py, hours on a CPU, then tabulates them).
+# inference, attention_cpu, probe_attributes (needs make demo's checkpoint)
+# (and ablation with --ablation: it RUNS the fourteen training rows of
+# bench/ablation.py, hours on a CPU, then tabulates them).
 # --quick passes the smoke settings (train grid cut, fewer pairs).
 # The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and
 # is not run here.
@@ -75,6 +76,12 @@ else
   step flops_efficiency $PY bench/bench_flops_efficiency.py "${TH[@]}"
   step inference $PY bench/bench_inference.py "${TH[@]}"
   step attention_cpu $PY bench/bench_attention_cpu.py "${TH[@]}"
+fi
+# Attribute probes of the demo's checkpoint (make demo writes it).
+if [ -f work_dirs/demo/checkpoint.pth ]; then
+  step probe_attributes $PY bench/probe_attributes.py "${TH[@]}" --checkpoint work_dirs/demo/checkpoint.pth
+else
+  echo "=== probe_attributes skipped: run make demo first (needs work_dirs/demo/checkpoint.pth)"
 fi
 if [ $ABLATION = 1 ]; then
   step ablation_run $PY bench/ablation.py --run all
