@@ -20,9 +20,10 @@ Rows (cfg-options only; everything else as the default config):
   every key of the variant's dict in configs/_base_/models/ (the same dict
   as the variant base config).
 * the VDM's memory: vdm_prior1 and vdm_no_prior (the change prior on
-  the attention starting at 1, or none), vdm_separate (separate before/after/B-A tokens instead of one fused
-  token per place), vdm_separate_no_prior, vdm_paper (the paper's memory:
-  the two images' tokens only).
+  the attention starting at 1, or none), vdm_separate (separate
+  before/after/B-A tokens instead of one fused token per place),
+  vdm_separate_no_prior, vdm_paper (the paper's memory: the two images'
+  tokens only).
 * no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its
   iterations but reads the difference pairs (``train_cfg.stages.0.dataloader
   =None`` = the main train dataloader), so the whole run trains on
