@@ -63,9 +63,15 @@ def _delta_swap(pairs):
 
 # name -> (description, cfg-options). Values in the form DictAction parses.
 ROWS = {
-    'vdm': ('VisualDeltaModule (default: MiniLM init, fused A/B/B-A memory '
-            'tokens, change prior, CST stage 1, ImageNet encoder frozen)',
-            []),
+    'default': ('the default config: VisualDeltaModule (MiniLM init, fused '
+                'A/B/B-A memory tokens, change prior) + ChangeAttributeHead '
+                'on the delta tokens, CST stage 1, ImageNet encoder frozen',
+                []),
+    'subtract_head': ('SubtractDelta + ChangeAttributeHead (the default\'s '
+                      'recipe with the baseline delta module)',
+                      _delta_swap([('type', 'SubtractDelta'), ('level', -1),
+                                   ('embed_dims', 256)])),
+    'vdm': ('the default without the head: VisualDeltaModule alone', []),
     'subtract': ('SubtractDelta', _delta_swap(
         [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256)])),
     'concat': ('ConcatDelta', _delta_swap(
@@ -107,6 +113,18 @@ ROWS = {
                                   'model.encoder.frozen_stages=-1']),
     'encoder_pretrained_trainable': ('ImageNet encoder, trained',
                                      ['model.encoder.frozen_stages=-1']),
+}
+
+
+# The paper's recipe has no auxiliary head; the default config adds
+# ChangeAttributeHead on the delta tokens. Every row but these is measured
+# without it (NO_HEAD appended), so the delta modules, memories, stages and
+# encoders are compared on the paper's recipe.
+WITH_HEAD = ('default', 'subtract_head')
+NO_HEAD = ['model.delta_head=None']
+ROWS = {
+    name: (desc, opts if name in WITH_HEAD else opts + NO_HEAD)
+    for name, (desc, opts) in ROWS.items()
 }
 
 
@@ -205,7 +223,7 @@ def check_rows(rows):
         try:
             if any(o.startswith('model.encoder') for o in opts) or \
                     any(o.startswith('model.delta') for o in opts) or \
-                    row == 'vdm':
+                    row in WITH_HEAD:
                 model = MODELS.build(cfg.model)
                 model.init_weights()
                 what = (f'model built ({type(model.delta).__name__}, '

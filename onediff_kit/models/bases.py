@@ -41,3 +41,14 @@ class BaseDecoder(BaseModule):
     forcing); ``predict(visual_tokens, data_samples)`` returns captions.
     """
     component_kind = 'decoder'
+
+
+class BaseDeltaHead(BaseModule):
+    """Auxiliary head on the delta tokens (optional part ``delta_head``).
+
+    Built with ``in_channels`` (the delta module's ``out_channels``)
+    injected by ``OneDiff``. ``loss(delta_tokens, data_samples)`` returns a
+    dict of losses (keys with ``loss`` are summed into the training loss,
+    the rest are logged).
+    """
+    component_kind = 'delta_head'

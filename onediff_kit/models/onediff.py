@@ -7,7 +7,7 @@ from mmengine.model import BaseModel
 from onediff_kit.models.attention import set_default_backend
 from onediff_kit.registry import MODELS
 
-PARTS = ('encoder', 'delta', 'projector', 'decoder')
+PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
 
 @MODELS.register_module()
@@ -27,6 +27,10 @@ class OneDiff(BaseModel):
         projector (dict): config of a projector; ``image_channels``,
             ``delta_channels`` and ``out_channels`` are injected.
         decoder (dict): config of a decoder; it exposes ``embed_dims``.
+        delta_head (dict, optional): config of an auxiliary head on the delta
+            tokens (``in_channels`` injected), e.g. ``ChangeAttributeHead``;
+            its losses are added in training, it is unused at inference.
+            None (the paper's recipe) = no head.
         data_preprocessor (dict, optional): defaults to
             ``DiffDataPreprocessor`` with ImageNet mean/std.
         image_tokens (dict, optional): ``level`` (index into the encoder's
@@ -45,7 +49,7 @@ class OneDiff(BaseModel):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    def __init__(self, encoder, delta, projector, decoder,
+    def __init__(self, encoder, delta, projector, decoder, delta_head=None,
                  data_preprocessor=None, image_tokens=dict(level=-1, pool=4),
                  trainable=None, frozen=(), attn_backend='auto',
                  init_cfg=None):
@@ -61,6 +65,9 @@ class OneDiff(BaseModel):
         self.delta = MODELS.build(
             dict(delta, in_channels=levels))
         self.decoder = MODELS.build(decoder)
+        self.delta_head = (MODELS.build(
+            dict(delta_head, in_channels=self.delta.out_channels))
+                           if delta_head is not None else None)
 
         self.image_tokens = image_tokens
         image_channels = 0
@@ -154,6 +161,8 @@ class OneDiff(BaseModel):
         """Rows ``(part, trainable, frozen)`` of parameter counts."""
         rows = []
         for part in PARTS:
+            if getattr(self, part) is None:
+                continue
             params = list(getattr(self, part).parameters())
             n_train = sum(p.numel() for p in params if p.requires_grad)
             n_frozen = sum(p.numel() for p in params if not p.requires_grad)
@@ -184,12 +193,14 @@ class OneDiff(BaseModel):
         # (B*2, C, h, w) -> (B, 2*h*w, C): all of A's tokens, then B's.
         return feat.flatten(2).transpose(1, 2).reshape(b, -1, c)
 
-    def extract_prefix(self, inputs):
-        """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``.
+    def extract_prefix(self, inputs, return_delta=False):
+        """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``
+        (and the delta tokens if ``return_delta``).
         """
         feats = self.encoder(inputs)
         delta_tokens = self.delta(feats)
-        return self.projector(self._image_tokens(feats), delta_tokens)
+        prefix = self.projector(self._image_tokens(feats), delta_tokens)
+        return (prefix, delta_tokens) if return_delta else prefix
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
@@ -202,8 +213,14 @@ class OneDiff(BaseModel):
                            'tensor.')
 
     def loss(self, inputs, data_samples):
-        prefix = self.extract_prefix(inputs)
-        return self.decoder.loss(prefix, data_samples)
+        if self.delta_head is None:
+            return self.decoder.loss(self.extract_prefix(inputs), data_samples)
+        prefix, delta_tokens = self.extract_prefix(inputs, return_delta=True)
+        # Renamed so that the logged ``loss`` is the total (parse_losses).
+        losses = {f'{k}_caption' if k == 'loss' else k: v
+                  for k, v in self.decoder.loss(prefix, data_samples).items()}
+        losses.update(self.delta_head.loss(delta_tokens, data_samples))
+        return losses
 
     @torch.no_grad()
     def predict(self, inputs, data_samples):

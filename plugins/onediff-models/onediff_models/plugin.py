@@ -13,6 +13,7 @@ MODULES = (
     'onediff_models.deltas.cross_transformer_delta',
     'onediff_models.deltas.no_delta',
     'onediff_models.projectors.mlp_projector',
+    'onediff_models.heads.change_attribute_head',
     'onediff_models.decoders.transformer_caption_decoder',
     'onediff_models.decoders.hf_causal_lm_decoder',
 )
