@@ -14,7 +14,12 @@ into the row's work dir (``work_dirs/ablation/<row>``).
 
 Rows (cfg-options only; everything else as the default config):
 
-* delta module: vdm (default), subtract, concat, crosstransformer, nodelta.
+* the auxiliary head: default (the default config: VDM + ChangeAttributeHead)
+  against vdm (``model.delta_head=None``, the paper's recipe), and
+  subtract_head (SubtractDelta + the head). Every other row also sets
+  ``model.delta_head=None``, so the rows below compare on the paper's
+  recipe.
+* delta module: vdm, subtract, concat, crosstransformer, nodelta.
   mmengine's ``--cfg-options`` merges dicts key by key, so a swap replaces
   ``model.delta`` wholesale with ``model.delta._delete_=True`` followed by
   every key of the variant's dict in configs/_base_/models/ (the same dict

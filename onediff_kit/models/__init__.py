@@ -2,14 +2,15 @@
 # is not re-exported so the name keeps meaning the module.
 from onediff_kit.models.attention import (MultiheadAttention,
                                           set_default_backend)
-from onediff_kit.models.bases import (BaseDecoder, BaseDelta, BaseEncoder,
-                                      BaseProjector)
+from onediff_kit.models.bases import (BaseDecoder, BaseDelta, BaseDeltaHead,
+                                      BaseEncoder, BaseProjector)
 from onediff_kit.models.data_preprocessor import DiffDataPreprocessor
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.models.onediff import OneDiff
 
 __all__ = [
-    'BaseEncoder', 'BaseDelta', 'BaseProjector', 'BaseDecoder', 'OneDiff',
+    'BaseEncoder', 'BaseDelta', 'BaseProjector', 'BaseDecoder',
+    'BaseDeltaHead', 'OneDiff',
     'DiffDataPreprocessor', 'MultiheadAttention', 'set_default_backend',
     'beam_search', 'greedy_search'
 ]
