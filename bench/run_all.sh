@@ -8,7 +8,7 @@
 # BENCHMARKS.md between <!-- BEGIN name --> / <!-- END name --> markers.
 # Names: synth, caption_metric, train_throughput, flops_efficiency,
 # inference, attention_cpu, probe_attributes (needs make demo's checkpoint)
-# (and ablation with --ablation: it RUNS the fourteen training rows of
+# (and ablation with --ablation: it RUNS the seventeen training rows of
 # bench/ablation.py, hours on a CPU, then tabulates them).
 # --quick passes the smoke settings (train grid cut, fewer pairs).
 # The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and
