@@ -4,7 +4,8 @@ report -> visualisations -> captions from the CLI. No download.
 Every step reuses what an earlier run left in place: the data is generated
 only when missing, training resumes from its last checkpoint and is skipped
 once finished (``--retrain`` starts it again), so a second run only tests
-and reports.
+and reports. A run left by another config (e.g. an older default) is not
+reused: the demo stops and names the setting that differs.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--retrain]
                          [--cfg-options k=v ...]
@@ -87,9 +88,50 @@ def finished(train_dir, max_iters):
         return f.read().strip().endswith(f'iter_{max_iters}.pth')
 
 
+# What makes a finished or interrupted run the same training as this one.
+TRAINING_KEYS = ('model', 'train_cfg', 'optim_wrapper', 'param_scheduler')
+
+
+def _plain(value):
+    # Tuples and lists alike, as a dumped and reloaded config has them.
+    return json.loads(json.dumps(value, default=str))
+
+
+def first_difference(old, new, path=''):
+    """Dotted path of the first value that differs, or None."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            diff = first_difference(old.get(key), new.get(key),
+                                    f'{path}.{key}' if path else key)
+            if diff:
+                return diff
+        return None
+    return None if old == new else path
+
+
+def check_same_training(cfg, train_dir):
+    """Refuse to reuse a run in ``train_dir`` made with another config
+    (e.g. an older default), which would test a model the config does not
+    describe."""
+    dumped = osp.join(train_dir, osp.basename(cfg.filename))
+    if not osp.isfile(dumped):
+        return
+    old = Config.fromfile(dumped)
+    for key in TRAINING_KEYS:
+        diff = first_difference(_plain(old.get(key)), _plain(cfg.get(key)),
+                                key)
+        if diff:
+            sys.exit(f'error: {train_dir} holds a run trained with another '
+                     f'config ({dumped}: {diff} differs from '
+                     f'{osp.relpath(cfg.filename)}); rerun with --retrain to '
+                     'train again there, or pass another --work-dir')
+
+
 def train(args, cfg, train_dir):
     max_iters = cfg.train_cfg.get('max_iters') or sum(
         int(s['iters']) for s in cfg.train_cfg.stages)
+    if not args.retrain:
+        check_same_training(cfg, train_dir)
     if finished(train_dir, max_iters) and not args.retrain:
         print(f'training finished earlier ({train_dir}); --retrain to redo')
         return
