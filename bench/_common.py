@@ -45,6 +45,9 @@ def load_cfg(overrides=None, delta=None):
     cfg = Config.fromfile(DEFAULT_CONFIG)
     if delta is not None:
         cfg.model.delta = delta
+        if delta.get('type') == 'NoDelta':
+            # No delta tokens for the default's auxiliary head to read.
+            cfg.model.delta_head = None
     if overrides:
         cfg.merge_from_dict(overrides)
     return cfg

@@ -34,8 +34,12 @@ _xformers_ok = {}
 
 
 def _additive(mask, dtype):
-    if mask is None or mask.dtype != torch.bool:
-        return mask
+    """A boolean mask as an additive bias of ``dtype``; a float bias cast
+    to ``dtype`` (e.g. a float32 attention prior with bfloat16 q/k/v)."""
+    if mask is None:
+        return None
+    if mask.dtype != torch.bool:
+        return mask.to(dtype)
     bias = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
     return bias.masked_fill(~mask, float('-inf'))
 
@@ -95,6 +99,8 @@ class SdpaAttention:
                 out = F.scaled_dot_product_attention(
                     q, k, v, attn_mask=mask | empty, dropout_p=dropout_p)
                 return out.masked_fill(empty, 0.0), None
+        if mask is not None and mask.dtype != torch.bool:
+            mask = _additive(mask, q.dtype)
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal)
         return out, None

@@ -43,6 +43,19 @@ def test_sdpa_matches_math(case):
         assert torch.all(out[0, :, 1] == 0)
 
 
+@pytest.mark.parametrize('backend', ['math', 'sdpa'])
+def test_float32_bias_with_bfloat16_inputs(backend):
+    # The VDM's change prior is an additive bias; it may come in float32
+    # while q/k/v are bfloat16 (a bf16 model, or a benchmark).
+    q, k, v = (t.bfloat16() for t in _qkv())
+    bias = torch.randn(2, 1, 5, 7)
+    out, _ = attention(q, k, v, mask=bias, backend=backend)
+    assert out.dtype == torch.bfloat16
+    ref, _ = attention(q.float(), k.float(), v.float(), mask=bias,
+                       backend='math')
+    torch.testing.assert_close(out.float(), ref, atol=5e-2, rtol=5e-2)
+
+
 def test_causal_cache_equals_full_rows():
     q, k, v = _qkv(7, 7)
     full, _ = attention(q, k, v, is_causal=True, backend='math')
