@@ -128,6 +128,6 @@ class ChangeAttributeHead(BaseDeltaHead):
                 continue
             losses[f'loss_aux_{t}'] = self.loss_weight * F.cross_entropy(
                 logit[known], labels[t][known])
-            losses[f'acc_aux_{t}'] = (logit[known].argmax(-1) ==
-                                  labels[t][known]).float().mean().detach()
+            right = logit[known].argmax(-1) == labels[t][known]
+            losses[f'acc_aux_{t}'] = right.float().mean().detach()
         return losses
