@@ -41,7 +41,11 @@ Rows (cfg-options only; everything else as the default config):
   trained end to end (``model.encoder.frozen_stages=-1``), the fair
   comparison when a random encoder may learn.
 
-Seeds: every row passes ``--seed 0`` (``--seed`` to change it).
+Seeds: ``--seeds 0 1 2`` trains each row once per seed (seed 0 in
+``work_dirs/ablation/<row>``, seed N in ``<row>-seedN``); ``--table
+--seeds 0 1 2`` reports the median over the seeds that have scores, and
+which seeds those are. ``--resume`` continues an interrupted run from the
+last checkpoint in its work dir.
 """
 import argparse
 import glob
@@ -133,21 +137,24 @@ ROWS = {
 }
 
 
-def work_dir(row):
-    return f'{WORK}/{row}'
+def work_dir(row, seed=0):
+    # Seed 0 keeps the plain name, so earlier runs are still found.
+    return f'{WORK}/{row}' if seed == 0 else f'{WORK}/{row}-seed{seed}'
 
 
-def train_cmd(row, seed=0):
-    cmd = [PY, 'tools/train.py', CONFIG, '--work-dir', work_dir(row),
+def train_cmd(row, seed=0, resume=False):
+    cmd = [PY, 'tools/train.py', CONFIG, '--work-dir', work_dir(row, seed),
            '--seed', str(seed)]
+    if resume:  # from the work dir's last checkpoint, if any
+        cmd.append('--resume')
     opts = ROWS[row][1]
     if opts:
         cmd += ['--cfg-options'] + opts
     return cmd
 
 
-def best_checkpoint(row):
-    wd = osp.join(C.ROOT, work_dir(row))
+def best_checkpoint(row, seed=0):
+    wd = osp.join(C.ROOT, work_dir(row, seed))
     best = sorted(glob.glob(osp.join(wd, 'best_*.pth')), key=osp.getmtime)
     if best:
         return osp.relpath(best[-1], C.ROOT)
@@ -158,20 +165,20 @@ def best_checkpoint(row):
     return None
 
 
-def test_cmd(row, ckpt):
+def test_cmd(row, ckpt, seed=0):
     # The same cfg-options, so the model is built as it was trained.
     cmd = [PY, 'tools/test.py', CONFIG, ckpt or '<best checkpoint>',
-           '--work-dir', work_dir(row)]
+           '--work-dir', work_dir(row, seed)]
     opts = ROWS[row][1]
     if opts:
         cmd += ['--cfg-options'] + opts
     return cmd
 
 
-def semantic_cmd(row):
+def semantic_cmd(row, seed=0):
     # Semantic change accuracy (scene truth of the synthetic test pairs) of
     # the predictions tools/test.py wrote; BLEU only, to keep it cheap.
-    wd = work_dir(row)
+    wd = work_dir(row, seed)
     return ['.venv/bin/onediff', 'eval', '--preds', f'{wd}/predictions.json',
             '--refs', 'data/synthdiff/manifest.jsonl', '--split', 'test',
             '--semantic', '--metrics', 'BLEU', '--no-per-type', '--out',
@@ -182,28 +189,36 @@ def show(cmd):
     return ' '.join(shlex.quote(c) for c in cmd)
 
 
-def run_rows(rows, seed, dry_run):
+def run_rows(rows, seeds, dry_run, resume=False):
     for row in rows:
-        for step in ('train', 'test', 'semantic'):
-            if step == 'train':
-                cmd = train_cmd(row, seed)
-            elif step == 'semantic':
-                cmd = semantic_cmd(row)
-            else:
-                ckpt = best_checkpoint(row)
-                if ckpt is None and not dry_run:
-                    print(f'{row}: no checkpoint in {work_dir(row)}; skip '
-                          'test', flush=True)
-                    break
-                cmd = test_cmd(row, ckpt)
-            print(f'[{time.strftime("%H:%M:%S")}] {row} {step}: {show(cmd)}',
-                  flush=True)
-            if dry_run:
-                continue
-            rc = subprocess.call(cmd, cwd=C.ROOT)
-            if rc:
-                print(f'{row}: {step} failed with exit {rc}', flush=True)
+        for seed in seeds:
+            if not run_row(row, seed, dry_run, resume):
                 break
+
+
+def run_row(row, seed, dry_run, resume):
+    """Train, test and score one row with one seed; False on a failure."""
+    for step in ('train', 'test', 'semantic'):
+        if step == 'train':
+            cmd = train_cmd(row, seed, resume)
+        elif step == 'semantic':
+            cmd = semantic_cmd(row, seed)
+        else:
+            ckpt = best_checkpoint(row, seed)
+            if ckpt is None and not dry_run:
+                print(f'{row}: no checkpoint in {work_dir(row, seed)}; '
+                      'skip test', flush=True)
+                return False
+            cmd = test_cmd(row, ckpt, seed)
+        print(f'[{time.strftime("%H:%M:%S")}] {row} seed {seed} {step}: '
+              f'{show(cmd)}', flush=True)
+        if dry_run:
+            continue
+        rc = subprocess.call(cmd, cwd=C.ROOT)
+        if rc:
+            print(f'{row}: {step} failed with exit {rc}', flush=True)
+            return False
+    return True
 
 
 def check_rows(rows):
@@ -248,7 +263,6 @@ def check_rows(rows):
     return 0 if ok else 1
 
 
-METRICS = ['Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr']
 
 
 def _get(scores, *names):
@@ -266,61 +280,72 @@ def budget():
     return ' + '.join(map(str, iters)) + f' = {sum(iters)}'
 
 
-def table(rows, seed):
-    header = ['row', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr']
-    types, sem_keys, data = [], [], []
+def load_scores(row, seed):
+    """{column: value} of one run: overall metrics, CIDEr per change type
+    and semantic accuracies; None when the run has no scores.json."""
+    wd = osp.join(C.ROOT, work_dir(row, seed))
+    path = osp.join(wd, 'scores.json')
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        payload = json.load(f)
+    s = payload.get('scores', {})
+    out = {}
+    for col, names in (('BLEU-4', ('BLEU-4', 'Bleu_4')),
+                       ('METEOR', ('METEOR', )),
+                       ('ROUGE-L', ('ROUGE_L', 'ROUGE-L')),
+                       ('CIDEr', ('CIDEr', 'CIDEr-D'))):
+        out[col] = _get(s, *names)
+    for t, scores in payload.get('per_type', {}).items():
+        out[f'CIDEr {t}'] = _get(scores, 'CIDEr', 'CIDEr-D')
+    sem_path = osp.join(wd, 'semantic_scores.json')
+    if osp.isfile(sem_path):
+        with open(sem_path, encoding='utf-8') as f:
+            sem = (json.load(f).get('semantic') or {}).get('scores', {})
+        for k, v in sem.items():
+            if isinstance(v, (int, float)):
+                out[f'semantic {k}'] = v
+    return out
+
+
+def table(rows, seeds):
+    """One line per row: the median over the seeds that have scores."""
+    runs = {row: {seed: load_scores(row, seed) for seed in seeds}
+            for row in rows}
+    columns = []
     for row in rows:
-        path = osp.join(C.ROOT, work_dir(row), 'scores.json')
-        if not osp.isfile(path):
-            data.append((row, None))
-            continue
-        with open(path, encoding='utf-8') as f:
-            payload = json.load(f)
-        sem_path = osp.join(C.ROOT, work_dir(row), 'semantic_scores.json')
-        if osp.isfile(sem_path):
-            with open(sem_path, encoding='utf-8') as f:
-                payload['semantic'] = (json.load(f).get('semantic') or
-                                       {}).get('scores', {})
-        data.append((row, payload))
-        for t in payload.get('per_type', {}):
-            if t not in types:
-                types.append(t)
-        for k in payload.get('semantic', {}) or {}:
-            if k not in sem_keys:
-                sem_keys.append(k)
-    header += ([f'CIDEr {t}' for t in types] +
-               [f'semantic {k}' for k in sem_keys] + ['command'])
+        for scores in runs[row].values():
+            for col in scores or {}:
+                if col not in columns:
+                    columns.append(col)
+    header = ['row', 'seeds'] + columns + ['CIDEr min-max', 'command']
     lines = []
-    for row, payload in data:
-        cmd = (f'`{show(train_cmd(row, seed))}` then '
-               f'`{show(test_cmd(row, best_checkpoint(row)))}`')
-        if payload is None:
-            lines.append([row] + ['not run'] + [''] * (len(header) - 3) +
-                         [cmd])
+    for row in rows:
+        done = {seed: sc for seed, sc in runs[row].items() if sc}
+        cmd = (f'`{show(train_cmd(row, seeds[0]))}` then '
+               f'`{show(test_cmd(row, best_checkpoint(row, seeds[0])))}`')
+        if not done:
+            lines.append([row, 'not run'] + [''] * (len(header) - 3) + [cmd])
             continue
-        s = payload.get('scores', {})
-        cells = [row]
-        for names in (('BLEU-4', 'Bleu_4'), ('METEOR', ),
-                      ('ROUGE_L', 'ROUGE-L'), ('CIDEr', 'CIDEr-D')):
-            v = _get(s, *names)
-            cells.append('-' if v is None else f'{v:.4f}')
-        for t in types:
-            v = _get(payload.get('per_type', {}).get(t, {}), 'CIDEr',
-                     'CIDEr-D')
-            cells.append('-' if v is None else f'{v:.4f}')
-        sem = payload.get('semantic', {}) or {}
-        for k in sem_keys:
-            v = sem.get(k)
-            cells.append('-' if not isinstance(v, (int, float))
-                         else f'{v:.4f}')
+        cells = [row, ','.join(map(str, done))]
+        for col in columns:
+            vals = [sc[col] for sc in done.values() if sc.get(col) is not None]
+            cells.append(f'{C.median(vals):.4f}' if vals else '-')
+        cider = [sc['CIDEr'] for sc in done.values()
+                 if sc.get('CIDEr') is not None]
+        cells.append(f'{min(cider):.3f}-{max(cider):.3f}'
+                     if len(cider) > 1 else '-')
         lines.append(cells + [cmd])
-    text = ('Equal budget (%s iterations, seed %d), default data, test '
-            'split, best-validation-CIDEr checkpoint; scores from '
-            '`work_dirs/ablation/<row>/scores.json` (written by '
-            '`tools/test.py`, which also takes the row\'s cfg-options); '
-            'semantic change accuracies from `semantic_scores.json` '
-            '(`onediff eval --semantic` on the test predictions).\n\n'
-            % (budget(), seed))
+    text = ('Equal budget (%s iterations), default data, test split, '
+            'best-validation-CIDEr checkpoint; each cell is the median over '
+            'the seeds listed in its row (seeds asked for: %s; seed 0 in '
+            '`work_dirs/ablation/<row>`, seed N in `<row>-seedN`). Scores '
+            'from `scores.json` (written by `tools/test.py`, which also '
+            'takes the row\'s cfg-options); semantic change accuracies from '
+            '`semantic_scores.json` (`onediff eval --semantic` on the test '
+            'predictions). The command is the seed-%d one; `--seed N` and '
+            '`--work-dir work_dirs/ablation/<row>-seedN` for the others.\n\n'
+            % (budget(), ', '.join(map(str, seeds)), seeds[0]))
     text += C.md_table(header, lines)
     text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)
     return text
@@ -333,23 +358,29 @@ def main():
     g.add_argument('--run', nargs='+', metavar='ROW')
     g.add_argument('--table', action='store_true')
     g.add_argument('--check', nargs='*', metavar='ROW')
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seeds', nargs='+', type=int, default=[0],
+                   help='--run: train each row once per seed; --table: '
+                   'the median over the seeds that have scores')
+    p.add_argument('--resume', action='store_true',
+                   help='--run: continue an interrupted row from the last '
+                   'checkpoint in its work dir')
     p.add_argument('--dry-run', action='store_true')
     p.add_argument('--rows', nargs='+', default=list(ROWS))
     args = p.parse_args()
     if args.list:
         for row, (desc, _) in ROWS.items():
-            print(f'{row}: {desc}\n    {show(train_cmd(row, args.seed))}')
+            print(f'{row}: {desc}\n    '
+                  f'{show(train_cmd(row, args.seeds[0]))}')
         return 0
     if args.run:
         rows = list(ROWS) if args.run == ['all'] else args.run
         unknown = [r for r in rows if r not in ROWS]
         if unknown:
             p.error(f'unknown rows {unknown}; known: {list(ROWS)}')
-        return run_rows(rows, args.seed, args.dry_run)
+        return run_rows(rows, args.seeds, args.dry_run, args.resume)
     if args.check is not None:
         return check_rows(args.check or list(ROWS))
-    text = table(args.rows, args.seed)
+    text = table(args.rows, args.seeds)
     C.write_result('ablation', text, C.command_line())
     return 0
 

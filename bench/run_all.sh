@@ -9,7 +9,8 @@
 # Names: synth, caption_metric, train_throughput, flops_efficiency,
 # inference, attention_cpu, probe_attributes (needs make demo's checkpoint)
 # (and ablation with --ablation: it RUNS the seventeen training rows of
-# bench/ablation.py, hours on a CPU, then tabulates them).
+# bench/ablation.py, hours on a CPU, then tabulates them; SEEDS="0 1 2"
+# trains each row once per seed and reports the medians, default SEEDS=0).
 # --quick passes the smoke settings (train grid cut, fewer pairs).
 # The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and
 # is not run here.
@@ -84,8 +85,11 @@ else
   echo "=== probe_attributes skipped: run make demo first (needs work_dirs/demo/checkpoint.pth)"
 fi
 if [ $ABLATION = 1 ]; then
-  step ablation_run $PY bench/ablation.py --run all
-  step ablation $PY bench/ablation.py --table
+  SEEDS=${SEEDS:-0}
+  # shellcheck disable=SC2086  # SEEDS is a list of numbers
+  step ablation_run $PY bench/ablation.py --run all --seeds $SEEDS
+  # shellcheck disable=SC2086
+  step ablation $PY bench/ablation.py --table --seeds $SEEDS
 fi
 
 $PY bench/update_benchmarks.py || FAILED+=(update_benchmarks)
