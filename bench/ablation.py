@@ -190,10 +190,14 @@ def show(cmd):
 
 
 def run_rows(rows, seeds, dry_run, resume=False):
+    """Exit status 1 when any run failed (its later seeds are skipped)."""
+    failed = False
     for row in rows:
         for seed in seeds:
             if not run_row(row, seed, dry_run, resume):
+                failed = True
                 break
+    return 1 if failed else 0
 
 
 def run_row(row, seed, dry_run, resume):
