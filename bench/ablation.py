@@ -250,8 +250,10 @@ def check_rows(rows):
                     row in WITH_HEAD:
                 model = MODELS.build(cfg.model)
                 model.init_weights()
+                trainable = sum(p.numel() for p in model.parameters()
+                                if p.requires_grad)
                 what = (f'model built ({type(model.delta).__name__}, '
-                        f'{sum(p.numel() for p in model.parameters() if p.requires_grad):,} trainable)')
+                        f'{trainable:,} trainable)')
             else:
                 what = 'config merged'
             stages = [(s['name'], s['iters'],
