@@ -4,11 +4,15 @@ default data (data/synthdiff): one row per variant, each ONE
 schedule: the config's stage 1 + stage 2 iterations, same seed), then
 ``tools/test.py``
 on the best checkpoint (best validation CIDEr), which writes ``scores.json``
-into the row's work dir (``work_dirs/ablation/<row>``).
+into the row's work dir (``work_dirs/ablation/<row>``). ``--run`` then
+copies the scores into the run's record, ``bench/records/ablation/<row>-
+seed<N>.json`` (see ablation_records.py), which is committed: ``--table``
+reads the records, not the work dirs, so runs made on different days add up.
 
     .venv/bin/python bench/ablation.py --list
     .venv/bin/python bench/ablation.py --run vdm subtract ...   # sequential
     .venv/bin/python bench/ablation.py --run all [--dry-run]
+    .venv/bin/python bench/ablation.py --record --rows ROW --seeds N
     .venv/bin/python bench/ablation.py --table   # -> bench/results/ablation.md
     .venv/bin/python bench/ablation.py --check   # build each row's model
 
@@ -43,7 +47,7 @@ Rows (cfg-options only; everything else as the default config):
 
 Seeds: ``--seeds 0 1 2`` trains each row once per seed (seed 0 in
 ``work_dirs/ablation/<row>``, seed N in ``<row>-seedN``); ``--table
---seeds 0 1 2`` reports the median over the seeds that have scores, and
+--seeds 0 1 2`` reports the median over the seeds that have records, and
 which seeds those are. ``--resume`` continues an interrupted run from the
 last checkpoint in its work dir.
 """
@@ -59,6 +63,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402
+import ablation_records as R  # noqa: E402
 
 CONFIG = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
 WORK = 'work_dirs/ablation'
@@ -222,7 +227,7 @@ def run_row(row, seed, dry_run, resume):
         if rc:
             print(f'{row}: {step} failed with exit {rc}', flush=True)
             return False
-    return True
+    return dry_run or record_run(row, seed)
 
 
 def check_rows(rows):
@@ -271,13 +276,6 @@ def check_rows(rows):
 
 
 
-def _get(scores, *names):
-    for n in names:
-        if n in scores:
-            return scores[n]
-    return None
-
-
 def budget():
     """'150 + 750 = 900': the default config's stage iterations."""
     from mmengine.config import Config
@@ -286,73 +284,94 @@ def budget():
     return ' + '.join(map(str, iters)) + f' = {sum(iters)}'
 
 
-def load_scores(row, seed):
-    """{column: value} of one run: overall metrics, CIDEr per change type
-    and semantic accuracies; None when the run has no scores.json."""
-    wd = osp.join(C.ROOT, work_dir(row, seed))
-    path = osp.join(wd, 'scores.json')
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as f:
-        payload = json.load(f)
-    s = payload.get('scores', {})
-    out = {}
-    for col, names in (('BLEU-4', ('BLEU-4', 'Bleu_4')),
-                       ('METEOR', ('METEOR', )),
-                       ('ROUGE-L', ('ROUGE_L', 'ROUGE-L')),
-                       ('CIDEr', ('CIDEr', 'CIDEr-D'))):
-        out[col] = _get(s, *names)
-    for t, scores in payload.get('per_type', {}).items():
-        out[f'CIDEr {t}'] = _get(scores, 'CIDEr', 'CIDEr-D')
-    sem_path = osp.join(wd, 'semantic_scores.json')
-    if osp.isfile(sem_path):
-        with open(sem_path, encoding='utf-8') as f:
-            sem = (json.load(f).get('semantic') or {}).get('scores', {})
-        for k, v in sem.items():
-            if isinstance(v, (int, float)):
-                out[f'semantic {k}'] = v
-    return out
+def record_run(row, seed):
+    """Copy one run's scores from its work dir into its record in
+    bench/records/ablation/ (False when the work dir has no scores)."""
+    ckpt = best_checkpoint(row, seed)
+    commands = [show(train_cmd(row, seed)), show(test_cmd(row, ckpt, seed)),
+                show(semantic_cmd(row, seed))]
+    path = R.save_run(row, seed, osp.join(C.ROOT, work_dir(row, seed)),
+                      commands, ckpt)
+    if path is None:
+        print(f'{row} seed {seed}: no scores.json in {work_dir(row, seed)}; '
+              'nothing recorded', flush=True)
+        return False
+    print(f'{row} seed {seed}: recorded {osp.relpath(path, C.ROOT)}',
+          flush=True)
+    return True
+
+
+def row_runs(row, seeds):
+    """(label of the seeds, [columns per run], [CIDEr per run], notes) of
+    one row: its run records for ``seeds``, else its summary record."""
+    runs = {seed: R.load_run(row, seed) for seed in seeds}
+    runs = {seed: rec for seed, rec in runs.items() if rec}
+    if runs:
+        notes = [(rec['source'], f'{row} seed {seed}')
+                 for seed, rec in runs.items() if rec.get('source')]
+        cols = [rec['columns'] for rec in runs.values()]
+        return (','.join(map(str, runs)), cols,
+                [c.get('CIDEr') for c in cols], notes)
+    summary = R.load_summary(row)
+    if summary:
+        seeds_label = ','.join(map(str, summary['seeds'])) + ' (summary)'
+        return (seeds_label, [summary['columns']],
+                list(summary['cider_runs']),
+                [(summary['source'], row)])
+    return None, [], [], []
 
 
 def table(rows, seeds):
-    """One line per row: the median over the seeds that have scores."""
-    runs = {row: {seed: load_scores(row, seed) for seed in seeds}
-            for row in rows}
+    """One line per row: the median over the runs recorded for it."""
+    per_row = {row: row_runs(row, seeds) for row in rows}
     columns = []
-    for row in rows:
-        for scores in runs[row].values():
-            for col in scores or {}:
+    for _, cols, _, _ in per_row.values():
+        for run in cols:
+            for col in run:
                 if col not in columns:
                     columns.append(col)
     header = ['row', 'seeds'] + columns + ['CIDEr min-max', 'command']
-    lines = []
+    lines, notes = [], []
     for row in rows:
-        done = {seed: sc for seed, sc in runs[row].items() if sc}
+        label, cols, cider, row_notes = per_row[row]
+        notes += row_notes
+        ckpt = best_checkpoint(row, seeds[0]) or (
+            R.load_run(row, seeds[0]) or R.load_summary(row) or {}).get(
+                'checkpoint')
         cmd = (f'`{show(train_cmd(row, seeds[0]))}` then '
-               f'`{show(test_cmd(row, best_checkpoint(row, seeds[0])))}`')
-        if not done:
+               f'`{show(test_cmd(row, ckpt, seeds[0]))}`')
+        if not cols:
             lines.append([row, 'not run'] + [''] * (len(header) - 3) + [cmd])
             continue
-        cells = [row, ','.join(map(str, done))]
+        cells = [row, label]
         for col in columns:
-            vals = [sc[col] for sc in done.values() if sc.get(col) is not None]
+            vals = [run[col] for run in cols if run.get(col) is not None]
             cells.append(f'{C.median(vals):.4f}' if vals else '-')
-        cider = [sc['CIDEr'] for sc in done.values()
-                 if sc.get('CIDEr') is not None]
+        cider = [c for c in cider if c is not None]
         cells.append(f'{min(cider):.3f}-{max(cider):.3f}'
                      if len(cider) > 1 else '-')
         lines.append(cells + [cmd])
     text = ('Equal budget (%s iterations), default data, test split, '
             'best-validation-CIDEr checkpoint; each cell is the median over '
-            'the seeds listed in its row (seeds asked for: %s; seed 0 in '
-            '`work_dirs/ablation/<row>`, seed N in `<row>-seedN`). Scores '
-            'from `scores.json` (written by `tools/test.py`, which also '
-            'takes the row\'s cfg-options); semantic change accuracies from '
-            '`semantic_scores.json` (`onediff eval --semantic` on the test '
-            'predictions). The command is the seed-%d one; `--seed N` and '
-            '`--work-dir work_dirs/ablation/<row>-seedN` for the others.\n\n'
+            'the seeds listed in its row (seeds asked for: %s; seed 0 '
+            'trains in `work_dirs/ablation/<row>`, seed N in '
+            '`<row>-seedN`). Scores from `scores.json` (written by '
+            '`tools/test.py`, which also takes the row\'s cfg-options) and '
+            'semantic change accuracies from `semantic_scores.json` '
+            '(`onediff eval --semantic` on the test predictions), read from '
+            'the run records in `bench/records/ablation/` that `--run` '
+            '(or `--record`) writes. The command is the seed-%d one; '
+            '`--seed N` and `--work-dir work_dirs/ablation/<row>-seedN` for '
+            'the others.\n\n'
             % (budget(), ', '.join(map(str, seeds)), seeds[0]))
     text += C.md_table(header, lines)
+    if notes:
+        by_source = {}
+        for source, what in notes:
+            by_source.setdefault(source, []).append(what)
+        text += ('\n\nRecords not written by `--run`:\n\n' + '\n'.join(
+            f'- {", ".join(whats)}: {source}'
+            for source, whats in by_source.items()))
     text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)
     return text
 
@@ -364,6 +383,9 @@ def main():
     g.add_argument('--run', nargs='+', metavar='ROW')
     g.add_argument('--table', action='store_true')
     g.add_argument('--check', nargs='*', metavar='ROW')
+    g.add_argument('--record', action='store_true',
+                   help='record the scores of --rows x --seeds from their '
+                   'work dirs (runs made without --run)')
     p.add_argument('--seeds', nargs='+', type=int, default=[0],
                    help='--run: train each row once per seed; --table: '
                    'the median over the seeds that have scores')
@@ -386,6 +408,10 @@ def main():
         return run_rows(rows, args.seeds, args.dry_run, args.resume)
     if args.check is not None:
         return check_rows(args.check or list(ROWS))
+    if args.record:
+        done = [record_run(row, seed) for row in args.rows
+                for seed in args.seeds]
+        return 0 if any(done) else 1
     text = table(args.rows, args.seeds)
     C.write_result('ablation', text, C.command_line())
     return 0
