@@ -10,7 +10,8 @@
 # inference, attention_cpu, probe_attributes (needs make demo's checkpoint)
 # (and ablation with --ablation: it RUNS the seventeen training rows of
 # bench/ablation.py, hours on a CPU, then tabulates them; SEEDS="0 1 2"
-# trains each row once per seed and reports the medians, default SEEDS=0).
+# trains each row once per seed and reports the medians, default SEEDS=0;
+# each run's scores are kept in bench/records/ablation/, which is committed).
 # --quick passes the smoke settings (train grid cut, fewer pairs).
 # The GPU attention benchmark (bench/bench_attention_gpu.py) needs CUDA and
 # is not run here.
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --ablation) ABLATION=1 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
