@@ -291,7 +291,7 @@ def record_run(row, seed):
     commands = [show(train_cmd(row, seed)), show(test_cmd(row, ckpt, seed)),
                 show(semantic_cmd(row, seed))]
     path = R.save_run(row, seed, osp.join(C.ROOT, work_dir(row, seed)),
-                      commands, ckpt)
+                      commands, ckpt, C.machine())
     if path is None:
         print(f'{row} seed {seed}: no scores.json in {work_dir(row, seed)}; '
               'nothing recorded', flush=True)
@@ -309,6 +309,8 @@ def row_runs(row, seeds):
     if runs:
         notes = [(rec['source'], f'{row} seed {seed}')
                  for seed, rec in runs.items() if rec.get('source')]
+        notes += [(_machine_note(rec), f'{row} seed {seed}')
+                  for seed, rec in runs.items() if not rec.get('source')]
         cols = [rec['columns'] for rec in runs.values()]
         return (','.join(map(str, runs)), cols,
                 [c.get('CIDEr') for c in cols], notes)
@@ -319,6 +321,13 @@ def row_runs(row, seeds):
                 list(summary['cider_runs']),
                 [(summary['source'], row)])
     return None, [], [], []
+
+
+def _machine_note(record):
+    machine = record.get('machine')
+    return (f'written by `--run` on {machine}' if machine else
+            f'written by `--run` on {record["recorded"][:10]}, before '
+            'records named their machine')
 
 
 def table(rows, seeds):
@@ -369,7 +378,7 @@ def table(rows, seeds):
         by_source = {}
         for source, what in notes:
             by_source.setdefault(source, []).append(what)
-        text += ('\n\nRecords not written by `--run`:\n\n' + '\n'.join(
+        text += ('\n\nWhere the records come from:\n\n' + '\n'.join(
             f'- {", ".join(whats)}: {source}'
             for source, whats in by_source.items()))
     text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)

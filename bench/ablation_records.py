@@ -5,7 +5,9 @@ did not survive) can be rebuilt without retraining.
 
 A run record holds the columns the table shows (overall metrics, CIDEr per
 change type, semantic accuracies), the commands that produced it, the
-checkpoint tested, the git commit and the time it was recorded.
+checkpoint tested, the git commit, the machine (CPU, cores, memory, torch
+and its threads, as ``_common.machine()`` prints them; the machine that
+trained it when ``--run`` wrote it) and the time it was recorded.
 
 A summary record (``<row>-summary.json``) stands for a row whose per-seed
 records were lost: it holds the per-column medians over ``seeds`` and the
@@ -82,7 +84,7 @@ def _git_commit():
         return None
 
 
-def save_run(row, seed, work_dir, commands, checkpoint):
+def save_run(row, seed, work_dir, commands, checkpoint, machine):
     """Record the scores in ``work_dir``; returns the record's path, or
     None when the work dir has no scores.json."""
     columns = columns_from_work_dir(work_dir)
@@ -90,7 +92,7 @@ def save_run(row, seed, work_dir, commands, checkpoint):
         return None
     record = dict(row=row, seed=seed, columns=columns, commands=commands,
                   checkpoint=checkpoint, work_dir=osp.relpath(work_dir, ROOT),
-                  git_commit=_git_commit(),
+                  git_commit=_git_commit(), machine=machine,
                   recorded=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
     os.makedirs(RECORDS, exist_ok=True)
     path = run_path(row, seed)
