@@ -227,7 +227,7 @@ def run_row(row, seed, dry_run, resume):
         if rc:
             print(f'{row}: {step} failed with exit {rc}', flush=True)
             return False
-    return dry_run or record_run(row, seed)
+    return dry_run or record_run(row, seed, C.machine())
 
 
 def check_rows(rows):
@@ -284,14 +284,15 @@ def budget():
     return ' + '.join(map(str, iters)) + f' = {sum(iters)}'
 
 
-def record_run(row, seed):
+def record_run(row, seed, machine=None):
     """Copy one run's scores from its work dir into its record in
-    bench/records/ablation/ (False when the work dir has no scores)."""
+    bench/records/ablation/ (False when the work dir has no scores).
+    ``machine``: the machine that trained it, when known (``--run``)."""
     ckpt = best_checkpoint(row, seed)
     commands = [show(train_cmd(row, seed)), show(test_cmd(row, ckpt, seed)),
                 show(semantic_cmd(row, seed))]
     path = R.save_run(row, seed, osp.join(C.ROOT, work_dir(row, seed)),
-                      commands, ckpt, C.machine())
+                      commands, ckpt, machine)
     if path is None:
         print(f'{row} seed {seed}: no scores.json in {work_dir(row, seed)}; '
               'nothing recorded', flush=True)
@@ -325,9 +326,8 @@ def row_runs(row, seeds):
 
 def _machine_note(record):
     machine = record.get('machine')
-    return (f'written by `--run` on {machine}' if machine else
-            f'written by `--run` on {record["recorded"][:10]}, before '
-            'records named their machine')
+    return (f'trained by `--run` on {machine}' if machine else
+            f'recorded on {record["recorded"][:10]}, machine not recorded')
 
 
 def table(rows, seeds):

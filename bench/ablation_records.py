@@ -5,9 +5,10 @@ did not survive) can be rebuilt without retraining.
 
 A run record holds the columns the table shows (overall metrics, CIDEr per
 change type, semantic accuracies), the commands that produced it, the
-checkpoint tested, the git commit, the machine (CPU, cores, memory, torch
-and its threads, as ``_common.machine()`` prints them; the machine that
-trained it when ``--run`` wrote it) and the time it was recorded.
+checkpoint tested, the git commit, the machine that trained it (CPU,
+cores, memory, torch and its threads, as ``_common.machine()`` prints
+them; known when ``--run`` wrote the record, None from ``--record``) and
+the time it was recorded.
 
 A summary record (``<row>-summary.json``) stands for a row whose per-seed
 records were lost: it holds the per-column medians over ``seeds`` and the
