@@ -308,10 +308,8 @@ def row_runs(row, seeds):
     runs = {seed: R.load_run(row, seed) for seed in seeds}
     runs = {seed: rec for seed, rec in runs.items() if rec}
     if runs:
-        notes = [(rec['source'], f'{row} seed {seed}')
-                 for seed, rec in runs.items() if rec.get('source')]
-        notes += [(_machine_note(rec), f'{row} seed {seed}')
-                  for seed, rec in runs.items() if not rec.get('source')]
+        notes = [(rec.get('source') or _machine_note(rec),
+                  f'{row} seed {seed}') for seed, rec in runs.items()]
         cols = [rec['columns'] for rec in runs.values()]
         return (','.join(map(str, runs)), cols,
                 [c.get('CIDEr') for c in cols], notes)
