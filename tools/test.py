@@ -67,10 +67,13 @@ def main(argv=None):
         if not osp.isfile(path):
             sys.exit(f'error: {what} file {path} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
-    from onediff_kit.engine.distributed import setup_cpu_distributed
+    from onediff_kit.engine.distributed import (close_process_group,
+                                                setup_cpu_distributed)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    return runner.test()
+    metrics = runner.test()
+    close_process_group()
+    return metrics
 
 
 def cli(argv=None):

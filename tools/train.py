@@ -118,7 +118,8 @@ def main(argv=None):
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
-    from onediff_kit.engine.distributed import init_cpu_process_group
+    from onediff_kit.engine.distributed import (close_process_group,
+                                                init_cpu_process_group)
     init_cpu_process_group(cfg)
     if 'runner_type' in cfg:
         # e.g. runner_type='FlexibleRunner' with an FSDP/DeepSpeed strategy
@@ -127,6 +128,7 @@ def main(argv=None):
     else:
         runner = Runner.from_cfg(cfg)
     runner.train()
+    close_process_group()
     return runner
 
 

@@ -55,3 +55,16 @@ def setup_cpu_distributed(cfg):
     use_cpu_dist_config(cfg)
     init_cpu_process_group(cfg)
     return cfg
+
+
+def close_process_group():
+    """Destroy the process group, if any, once the job has finished.
+
+    Left alive, gloo's worker threads are destroyed at interpreter exit while
+    still joinable, and a rank can die with "terminate called without an
+    active exception" (SIGABRT) after its work is done; the barrier keeps
+    rank 0, which hosts the rendezvous store, from leaving first.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()  # no rank leaves while another still talks to it
+        dist.destroy_process_group()
