@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import torch
 
@@ -79,6 +81,18 @@ def test_non_map_output_is_a_clear_error():
         MODELS.build(dict(type='MMPretrainEncoder', backbone=cfg,
                           probe_size=32))
 
+
+
+def test_unknown_backbone_names_type_and_import_failure(monkeypatch):
+    cfg = dict(type='MMPretrainEncoder', backbone=dict(type='NoSuchNet'))
+    with pytest.raises(KeyError, match='"mmpretrain.NoSuchNet" is not a '
+                       r'registered mmpretrain backbone\W*$'):
+        MODELS.build(cfg)
+    # A dependency of mmpretrain missing: mmengine's lookup hides why.
+    monkeypatch.setitem(sys.modules, 'mmpretrain.models', None)
+    with pytest.raises(KeyError, match='importing mmpretrain.models failed: '
+                       'ModuleNotFoundError'):
+        MODELS.build(cfg)
 
 def test_hf_vision_encoder_layers(tiny_clip_dir):
     enc = MODELS.build(dict(type='HFVisionEncoder', model_path=tiny_clip_dir,

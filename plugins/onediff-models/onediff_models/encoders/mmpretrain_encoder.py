@@ -1,4 +1,5 @@
 """Siamese encoder over any mmpretrain backbone."""
+import importlib
 import inspect
 
 import torch
@@ -8,6 +9,17 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from onediff_kit.models.bases import BaseEncoder
 from onediff_kit.registry import MODELS
 from onediff_models.pretrained import resolve_pretrained
+
+
+def _mmpretrain_import_error():
+    """Why ``mmpretrain.models`` does not import, as a message suffix ('' if
+    it does): mmengine's scoped lookup hides that error and returns None."""
+    try:
+        importlib.import_module('mmpretrain.models')
+    except Exception as exc:  # any import-time failure of a dependency
+        return (f' (importing mmpretrain.models failed: '
+                f'{type(exc).__name__}: {exc})')
+    return ''
 
 
 @MODELS.register_module()
@@ -50,7 +62,8 @@ class MMPretrainEncoder(BaseEncoder):
         cls = MODELS.get(backbone['type'])
         if cls is None:
             raise KeyError(f'encoder.backbone.type="{backbone["type"]}" is '
-                           'not a registered mmpretrain backbone')
+                           'not a registered mmpretrain backbone'
+                           f'{_mmpretrain_import_error()}')
         # Keyword arguments of the class and its bases (DeiT forwards
         # **kwargs to ViT).
         params = set()
