@@ -43,6 +43,28 @@ def test_sdpa_matches_math(case):
         assert torch.all(out[0, :, 1] == 0)
 
 
+@pytest.mark.skipif(
+    not (torch.cuda.is_available()
+         and attn_mod.xformers_available('cuda', torch.float16)),
+    reason='needs CUDA and a working xformers build (the optional extra)')
+@pytest.mark.parametrize('case', ['plain', 'bool_mask', 'float_mask',
+                                  'causal', 'causal_cache', 'causal_mask'])
+def test_xformers_matches_sdpa_on_cuda(case):
+    lq, lk = (3, 7) if case == 'causal_cache' else (
+        (7, 7) if case.startswith('causal') else (5, 7))
+    q, k, v = (t.cuda().half() for t in _qkv(lq, lk))
+    mask, causal = None, case.startswith('causal')
+    if case in ('bool_mask', 'causal_mask'):
+        mask = torch.rand(2, 1, 1, lk, device='cuda') > 0.3
+        mask[..., 0] = True
+    elif case == 'float_mask':
+        mask = torch.randn(2, 1, lq, lk, device='cuda')
+    ref, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='sdpa')
+    out, _ = attention(q, k, v, mask=mask, is_causal=causal,
+                       backend='xformers')
+    torch.testing.assert_close(out, ref, atol=2e-3, rtol=2e-3)
+
+
 @pytest.mark.parametrize('backend', ['math', 'sdpa'])
 def test_float32_bias_with_bfloat16_inputs(backend):
     # The VDM's change prior is an additive bias; it may come in float32
