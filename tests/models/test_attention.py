@@ -15,6 +15,23 @@ def _qkv(lq=5, lk=7, seed=0):
     return q, k, v
 
 
+def _case(case, device='cpu'):
+    """q, k, v, mask and is_causal for one named attention case."""
+    lq, lk = (3, 7) if case == 'causal_cache' else (
+        (7, 7) if case.startswith('causal') else (5, 7))
+    q, k, v = (t.to(device) for t in _qkv(lq, lk))
+    mask = None
+    if case in ('bool_mask', 'causal_mask'):
+        mask = torch.rand(2, 1, 1, lk, device=device) > 0.3
+        mask[..., 0] = True
+    elif case == 'float_mask':
+        mask = torch.randn(2, 1, lq, lk, device=device)
+    elif case == 'empty_row':
+        mask = torch.ones(2, 1, lq, lk, dtype=torch.bool, device=device)
+        mask[0, :, 1] = False  # query 1 of item 0 sees nothing
+    return q, k, v, mask, case.startswith('causal')
+
+
 def test_backends_registered():
     for name in ('math', 'sdpa', 'xformers'):
         assert ATTENTION_BACKENDS.get(name) is not None
@@ -24,18 +41,7 @@ def test_backends_registered():
                                   'causal', 'causal_cache', 'causal_mask',
                                   'empty_row'])
 def test_sdpa_matches_math(case):
-    lq, lk = (3, 7) if case == 'causal_cache' else (
-        (7, 7) if case.startswith('causal') else (5, 7))
-    q, k, v = _qkv(lq, lk)
-    mask, causal = None, case.startswith('causal')
-    if case in ('bool_mask', 'causal_mask'):
-        mask = torch.rand(2, 1, 1, lk) > 0.3
-        mask[..., 0] = True
-    elif case == 'float_mask':
-        mask = torch.randn(2, 1, lq, lk)
-    elif case == 'empty_row':
-        mask = torch.ones(2, 1, lq, lk, dtype=torch.bool)
-        mask[0, :, 1] = False  # query 1 of item 0 sees nothing
+    q, k, v, mask, causal = _case(case)
     ref, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='math')
     out, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='sdpa')
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
@@ -50,15 +56,8 @@ def test_sdpa_matches_math(case):
 @pytest.mark.parametrize('case', ['plain', 'bool_mask', 'float_mask',
                                   'causal', 'causal_cache', 'causal_mask'])
 def test_xformers_matches_sdpa_on_cuda(case):
-    lq, lk = (3, 7) if case == 'causal_cache' else (
-        (7, 7) if case.startswith('causal') else (5, 7))
-    q, k, v = (t.cuda().half() for t in _qkv(lq, lk))
-    mask, causal = None, case.startswith('causal')
-    if case in ('bool_mask', 'causal_mask'):
-        mask = torch.rand(2, 1, 1, lk, device='cuda') > 0.3
-        mask[..., 0] = True
-    elif case == 'float_mask':
-        mask = torch.randn(2, 1, lq, lk, device='cuda')
+    q, k, v, mask, causal = _case(case, 'cuda')
+    q, k, v = q.half(), k.half(), v.half()
     ref, _ = attention(q, k, v, mask=mask, is_causal=causal, backend='sdpa')
     out, _ = attention(q, k, v, mask=mask, is_causal=causal,
                        backend='xformers')

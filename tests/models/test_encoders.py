@@ -82,7 +82,6 @@ def test_non_map_output_is_a_clear_error():
                           probe_size=32))
 
 
-
 def test_unknown_backbone_names_type_and_import_failure(monkeypatch):
     cfg = dict(type='MMPretrainEncoder', backbone=dict(type='NoSuchNet'))
     with pytest.raises(KeyError, match='"mmpretrain.NoSuchNet" is not a '
@@ -93,6 +92,7 @@ def test_unknown_backbone_names_type_and_import_failure(monkeypatch):
     with pytest.raises(KeyError, match='importing mmpretrain.models failed: '
                        'ModuleNotFoundError'):
         MODELS.build(cfg)
+
 
 def test_hf_vision_encoder_layers(tiny_clip_dir):
     enc = MODELS.build(dict(type='HFVisionEncoder', model_path=tiny_clip_dir,
