@@ -179,3 +179,30 @@ def test_cli_synth(tmp_path, capsys):
 def test_generator_rejects_bad_options():
     with pytest.raises(ValueError, match='split_ratios'):
         GENERATORS.build(dict(type='SynthDiffGenerator', split_ratios=(1, 1)))
+
+
+def test_boxes_mark_where_the_changed_object_is_drawn():
+    """box_before/box_after (fractions of the side) hold the object: the
+    pixels a drop removes or an add paints lie in that image's box (its
+    shadow, right of and behind the object, may fall outside)."""
+    gen = GENERATORS.build(dict(type='SynthDiffGenerator', size=64,
+                                workers=1))
+    seen = set()
+    for idx in range(20):
+        rec, _, before, after = gen.make_pair(idx, seed=3)
+        kind, meta = rec['change_type'], rec['meta']
+        seen.add(kind)
+        if kind == 'none':
+            assert meta['box_before'] is meta['box_after'] is None
+            continue
+        assert (meta['box_before'] is None) == (kind == 'add')
+        assert (meta['box_after'] is None) == (kind == 'drop')
+        if kind not in ('add', 'drop') or rec['pair_id'].startswith('real'):
+            continue
+        box = meta['box_after' if kind == 'add' else 'box_before']
+        assert 0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1
+        changed = np.abs(before.astype(int) - after.astype(int)).sum(-1) > 60
+        x0, y0, x1, y1 = (round(v * 64) for v in box)
+        inside = changed[y0:y1, x0:x1].sum()
+        assert inside > 0.6 * changed.sum()
+    assert {'add', 'drop'} <= seen

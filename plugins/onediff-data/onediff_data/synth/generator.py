@@ -21,7 +21,8 @@ from onediff_kit.registry import GENERATORS
 from . import vocabulary as V
 from .captions import change_captions, real_captions, scene_captions
 from .real_edit import make_real_edit
-from .render import default_camera, distractor_camera, render_scene
+from .render import (default_camera, distractor_camera, object_box,
+                     render_scene)
 from .scene import make_change
 
 SPLITS = ('train', 'val', 'test')
@@ -41,7 +42,9 @@ class SynthDiffGenerator:
     Each synthetic pair has exactly one change of type color, material, add,
     drop or move, or none (a viewpoint, scale or lighting distractor), the
     six in equal shares as in CLEVR-Change; each carries its scene truth in
-    ``meta``.
+    ``meta``, with ``box_before``/``box_after``: where the changed object
+    (or pasted shape) is in each image, ``[x0, y0, x1, y1]`` as fractions
+    of the image side, None where it is absent.
 
     Args:
         size (int): image side in pixels. Defaults to 128.
@@ -122,6 +125,7 @@ class SynthDiffGenerator:
             before, after = np.asarray(before), np.asarray(after)
             captions = real_captions(edit, rng, self.num_captions)
             meta = dict(edit)
+            meta.update(_real_boxes(edit, self.size))
             task = V.TASKS['real']
         else:
             change = make_change(rng, change_type, self.min_objects,
@@ -137,6 +141,8 @@ class SynthDiffGenerator:
             meta = dict(change)
             meta.pop('change_type')
             meta.update(camera_before=cam_before, camera_after=cam_after)
+            meta.update(_scene_boxes(change, self.size, cam_before,
+                                     cam_after))
             task = V.TASKS['synth']
             if self.write_scenes:
                 scene_rec = dict(
@@ -220,6 +226,38 @@ class SynthDiffGenerator:
         with open(out_dir / 'info.json', 'w', encoding='utf-8') as f:
             json.dump(info, f, indent=2)
         return summary
+
+
+def _scene_boxes(change, size, cam_before, cam_after):
+    """``box_before``/``box_after``: where the changed object is drawn in
+    each image (:func:`object_box`); None where it is absent (before an
+    add, after a drop) and for ``none``."""
+    boxes = dict(box_before=None, box_after=None)
+    i, kind = change['changed_index'], change['change_type']
+    if i is None:
+        return boxes
+    if kind != 'add':
+        boxes['box_before'] = object_box(change['objects_before'][i], size,
+                                         cam_before)
+    if kind != 'drop':
+        boxes['box_after'] = object_box(change['objects_after'][i], size,
+                                        cam_after)
+    return boxes
+
+
+def _real_boxes(edit, size):
+    """The pasted shape's box in each image, as fractions of the side
+    (as :func:`_scene_boxes`)."""
+    kind = edit['change_type']
+
+    def frac(box):
+        return [round(min(max(v / size, 0.0), 1.0), 4) for v in box]
+
+    box = frac(edit['box'])
+    return dict(
+        box_before=box if kind in ('drop', 'color', 'move') else None,
+        box_after=(frac(edit['new_box']) if kind == 'move' else
+                   box if kind in ('add', 'color') else None))
 
 
 def _work(job):

@@ -193,17 +193,22 @@ def _draw_shadow(img, col, row, half):
     img[r0:r1, c0:c1] *= (1 - a)[..., None]
 
 
-def _draw_sprite(img, obj, col, row, f):
+def _placed_sprite(obj, col, row, f):
+    """(A, B, alpha, top, left): the object's cached sprite and the pixel
+    of its top-left corner."""
     half_px = max(round(f * V.SIZE_VALUES[obj['size']] / PX_STEP) * PX_STEP,
                   1.0)
     rot = int(round(obj.get('rot', 0) / ROT_STEP) * ROT_STEP) % 90 \
         if obj['shape'] == 'cube' else 0
     sa, sb, alpha, ar, ac = shading_sprite(obj['shape'], obj['material'],
                                            half_px, rot)
+    return sa, sb, alpha, int(round(row - ar)), int(round(col - ac))
+
+
+def _draw_sprite(img, obj, col, row, f):
+    sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f)
     base = np.asarray(V.COLORS[obj['color']], np.float32) / 255.0
     rgb = np.clip(sa[..., None] * base + sb[..., None], 0, 1)
-    top = int(round(row - ar))
-    left = int(round(col - ac))
     h, w = img.shape[:2]
     sh, sw = alpha.shape
     r0, c0 = max(top, 0), max(left, 0)
@@ -237,6 +242,35 @@ def render_scene(objects, size, cam=None):
         _draw_sprite(img, obj, col, row, f)
     img *= np.asarray(cam['tint'], np.float32) * cam['gain']
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def object_box(obj, size, cam=None):
+    """Where ``obj`` is drawn: its solid's bounding box (shadow excluded,
+    nearer objects that may hide part of it ignored), clipped to the image.
+
+    Args:
+        obj (dict): an object as made by :mod:`.scene`.
+        size (int): image side in pixels.
+        cam (dict, optional): camera from :func:`default_camera`.
+
+    Returns:
+        list[float] | None: ``[x0, y0, x1, y1]`` as fractions of the image
+        side (0 = left/top edge, 1 = right/bottom edge), rounded to 4
+        decimals; None when the object is out of view.
+    """
+    col, row, f = project(obj['x'], obj['y'], size, cam or default_camera())
+    _, _, alpha, top, left = _placed_sprite(obj, col, row, f)
+    rows = np.flatnonzero(alpha.max(1) > 0.05)
+    cols = np.flatnonzero(alpha.max(0) > 0.05)
+    if not len(rows):
+        return None
+    x0, x1 = left + cols[0], left + cols[-1] + 1
+    y0, y1 = top + rows[0], top + rows[-1] + 1
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, size), min(y1, size)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return [round(float(v) / size, 4) for v in (x0, y0, x1, y1)]
 
 
 def distractor_camera(kind, rng):
