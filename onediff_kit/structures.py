@@ -21,5 +21,9 @@ class DiffDataSample(BaseDataElement):
     Data fields (set by ``OneDiff.predict``):
         pred_caption (str): the generated caption.
         delta_attention (Tensor, optional): where the delta tokens looked,
-            for visualisation.
+            as the delta module returned it (``(T, M)`` or ``(2, h, w)``;
+            see ``BaseDelta``), for visualisation.
+        delta_attention_maps (Tensor, optional): the same as ``(2, h, w)``
+            maps over the before and after image, not rescaled (mass
+            counts: the pointing game).
     """

@@ -24,9 +24,23 @@ class BaseDelta(BaseModule):
     Built with ``in_channels`` (the encoder's ``out_channels``) injected by
     ``OneDiff``. ``forward(feats)`` returns ``(B, N_delta, out_channels)``
     delta tokens (``N_delta`` may be 0).
+
+    ``forward_with_attention(feats)`` returns ``(tokens, attention)``:
+    the same tokens and where they looked, which ``OneDiff.predict`` puts
+    on each data sample (``delta_attention``) for heat maps and the
+    pointing game. ``attention`` is None (this default: the module exposes
+    none) or, per pair, either ``(2, h, w)`` maps (before, after) or
+    ``(T, M)`` weights of ``T`` tokens over a memory laid out as the
+    module's ``memory_shapes`` (``(h, w)`` per level) and ``memory_groups``
+    (token groups per level, e.g. ``('before', 'after')``) describe it
+    after that call (see ``onediff_kit.visualization.delta_attention_maps``).
     """
     component_kind = 'delta'
     out_channels = 0
+
+    def forward_with_attention(self, feats):
+        """``(delta tokens, attention or None)`` for ``feats``."""
+        return self(feats), None
 
 
 class BaseProjector(BaseModule):
@@ -39,6 +53,13 @@ class BaseDecoder(BaseModule):
 
     ``loss(visual_tokens, data_samples)`` returns a dict of losses (teacher
     forcing); ``predict(visual_tokens, data_samples)`` returns captions.
+
+    Optional: a decoder that can list its beam-search alternatives has a
+    bool attribute ``keep_beams``; while it is True, ``predict`` also sets
+    ``last_beams``, per sample a list of ``(caption, score)``, best first
+    (the first is the returned caption), or None when the search kept no
+    alternatives (greedy). ``OneDiff.predict`` copies it to each data
+    sample's ``pred_beams``.
     """
     component_kind = 'decoder'
 

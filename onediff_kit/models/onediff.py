@@ -6,6 +6,8 @@ from mmengine.model import BaseModel
 
 from onediff_kit.models.attention import set_default_backend
 from onediff_kit.registry import MODELS
+from onediff_kit.visualization.attention_maps import \
+    delta_module_attention_maps
 
 PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
@@ -202,6 +204,14 @@ class OneDiff(BaseModel):
         prefix = self.projector(self._image_tokens(feats), delta_tokens)
         return (prefix, delta_tokens) if return_delta else prefix
 
+    def extract_prefix_and_attention(self, inputs):
+        """The visual prefix and the delta module's attention (None where
+        it exposes none; see ``BaseDelta.forward_with_attention``)."""
+        feats = self.encoder(inputs)
+        delta_tokens, attention = self.delta.forward_with_attention(feats)
+        prefix = self.projector(self._image_tokens(feats), delta_tokens)
+        return prefix, attention
+
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -224,12 +234,16 @@ class OneDiff(BaseModel):
 
     @torch.no_grad()
     def predict(self, inputs, data_samples):
-        prefix = self.extract_prefix(inputs)
+        prefix, attn = self.extract_prefix_and_attention(inputs)
         captions = self.decoder.predict(prefix, data_samples)
-        attn = getattr(self.delta, 'last_attention', None)
         for i, (sample, caption) in enumerate(zip(data_samples, captions)):
             sample.set_field(caption, 'pred_caption', field_type='data')
             if attn is not None:
-                sample.set_field(attn[i].detach().cpu(), 'delta_attention',
+                pair_attn = attn[i].detach().float().cpu()
+                sample.set_field(pair_attn, 'delta_attention',
                                  field_type='data')
+                sample.set_field(
+                    torch.from_numpy(delta_module_attention_maps(
+                        pair_attn, self.delta, rescale=False)),
+                    'delta_attention_maps', field_type='data')
         return data_samples

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 
 def delta_attention_maps(attention, memory_shapes=None, level=None,
-                         memory_groups=('before', 'after')):
+                         memory_groups=('before', 'after'), rescale=True):
     """Turn a delta module's stored attention into two spatial maps.
 
     Two layouts are understood:
@@ -31,11 +31,14 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
             ``memory_shapes``); None averages all of them.
         memory_groups (sequence[str]): the token groups of each memory
             level, in order (the delta module's ``memory_groups``).
+        rescale (bool): min-max scale to [0, 1] for drawing; False keeps
+            the (non-negative) weights, whose sums measure attention mass
+            (the pointing game).
 
     Returns:
-        np.ndarray: ``(2, h, w)`` float32 in [0, 1] (before, after), one
-        min-max scale for both so the two images stay comparable; all zero
-        where the attention is uniform.
+        np.ndarray: ``(2, h, w)`` float32 (before, after). With
+        ``rescale``: in [0, 1], one min-max scale for both so the two
+        images stay comparable; all zero where the attention is uniform.
 
     Raises:
         ValueError: the attention does not fit the memory shapes.
@@ -50,6 +53,8 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
         raise ValueError('delta attention must be (tokens, memory) or '
                          f'(2, h, w), got {tuple(attn.shape)}')
     maps = maps.clamp(min=0)
+    if not rescale:
+        return maps.numpy().astype(np.float32)
     low, high = float(maps.min()), float(maps.max())
     # One min-max scale for both images keeps them comparable; attention
     # that is (nearly) uniform has nothing to show and becomes all zero.
@@ -60,13 +65,14 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     return maps.numpy().astype(np.float32)
 
 
-def delta_module_attention_maps(attention, delta):
+def delta_module_attention_maps(attention, delta, rescale=True):
     """:func:`delta_attention_maps` with the memory layout (``memory_shapes``,
     ``memory_groups``) read from the delta module that made ``attention``.
     """
     return delta_attention_maps(
         attention, getattr(delta, 'memory_shapes', None),
-        memory_groups=getattr(delta, 'memory_groups', ('before', 'after')))
+        memory_groups=getattr(delta, 'memory_groups', ('before', 'after')),
+        rescale=rescale)
 
 
 def _memory_maps(weights, memory_shapes, level, groups):

@@ -64,14 +64,33 @@ def test_level_out_of_range_names_the_key():
                           in_channels=IN_CHANNELS))
 
 
-def test_vdm_keeps_attention_map():
+def test_vdm_returns_attention_map():
     cfg = dict(DELTAS['vdm'][0], keep_attention=True)
-    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
-    delta(feats())
+    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS)).eval()
+    x = feats()
+    tokens, attn = delta.forward_with_attention(x)
+    torch.testing.assert_close(tokens, delta(x))  # same tokens as forward
     # 5 tokens over both images' levels: 2 * (4*4 + 4*4 + 2*2) keys.
-    assert delta.last_attention.shape == (2, 5, 72)
-    torch.testing.assert_close(delta.last_attention.sum(-1),
-                               torch.ones(2, 5))
+    assert attn.shape == (2, 5, 72)
+    torch.testing.assert_close(attn.sum(-1), torch.ones(2, 5))
+    assert not hasattr(delta, 'last_attention')  # returned, not kept
+    delta.keep_attention = False
+    assert delta.forward_with_attention(x)[1] is None
+
+
+def test_subtract_delta_returns_one_map_per_image():
+    delta = MODELS.build(dict(DELTAS['subtract'][0], keep_attention=True,
+                              in_channels=IN_CHANNELS))
+    tokens, attn = delta.forward_with_attention(feats())
+    assert tokens.shape == (2, 3, 32) and attn.shape[:2] == (2, 2)
+    torch.testing.assert_close(attn.sum((-2, -1)), torch.ones(2, 2))
+
+
+def test_deltas_without_attention_return_none():
+    for name in ('concat', 'cross'):
+        delta = MODELS.build(dict(DELTAS[name][0], in_channels=IN_CHANNELS))
+        tokens, attn = delta.forward_with_attention(feats())
+        assert attn is None and tokens.shape[0] == 2
 
 
 def test_vdm_initialises_from_minilm():
@@ -107,10 +126,10 @@ def test_vdm_with_difference_tokens():
     cfg = dict(DELTAS['vdm'][0], with_difference=True, keep_attention=True)
     delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
     x = feats()
-    out = delta(x)
+    out, attn = delta.forward_with_attention(x)
     assert out.shape == (2, 5, 32)
     # Memory: before, after and difference tokens of every level.
-    assert delta.last_attention.shape == (2, 5, 3 * 36)
+    assert attn.shape == (2, 5, 3 * 36)
     out.mean().backward()
     assert delta.diff_proj[0].weight.grad is not None
 
@@ -125,9 +144,9 @@ def test_vdm_fused_memory_has_one_token_per_place(with_difference):
     fused = 3 if with_difference else 2
     assert delta.input_proj[0][0].in_features == fused * IN_CHANNELS[0]
     x = feats()
-    out = delta(x)
+    out, attn = delta.forward_with_attention(x)
     assert out.shape == (2, 5, 32)
-    assert delta.last_attention.shape == (2, 5, 36)
+    assert attn.shape == (2, 5, 36)
     out.mean().backward()
     # Both images reach the output through the fused tokens.
     assert x[0].grad[:, 0].abs().sum() > 0 and x[0].grad[:, 1].abs().sum() > 0
@@ -142,8 +161,7 @@ def test_vdm_change_prior_points_the_tokens_at_the_change():
         f[:, 1] = f[:, 0]
     # Only one place of the finest level differs between the two images.
     x[0][:, 1, :, 2, 5] += 3.0
-    delta(x)
-    attn = delta.last_attention[0].mean(0)  # over delta tokens
+    attn = delta.forward_with_attention(x)[1][0].mean(0)  # over tokens
     level0 = attn[:16].view(4, 4)  # level 0 pooled 8x8 -> 4x4
     assert level0.argmax() == 1 * 4 + 2
     assert level0[1, 2] > 10 * level0.median()

@@ -19,8 +19,8 @@ class SubtractDelta(BaseDelta):
         in_channels (sequence[int]): channels per encoder level (injected).
         level (int): which encoder level to use.
         embed_dims (int): width of the output tokens.
-        keep_attention (bool): store the two ``(B, 2, h, w)`` attention maps
-            in ``last_attention``.
+        keep_attention (bool): ``forward_with_attention`` returns the two
+            attention maps ``(B, 2, h, w)`` (before, after); off, None.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -36,9 +36,13 @@ class SubtractDelta(BaseDelta):
         self.proj = nn.Linear(3 * c, embed_dims)
         self.type_embed = nn.Parameter(torch.randn(3, embed_dims) * 0.02)
         self.keep_attention = keep_attention
-        self.last_attention = None
 
     def forward(self, feats):
+        return self.forward_with_attention(feats)[0]
+
+    def forward_with_attention(self, feats):
+        """Delta tokens and, with ``keep_attention``, the two images'
+        attention maps ``(B, 2, h, w)``; else None."""
         feat = feats[self.level]
         a, b = feat[:, 0], feat[:, 1]
         diff = b - a
@@ -56,6 +60,5 @@ class SubtractDelta(BaseDelta):
             torch.cat([l_a, l_a, l_diff], dim=1),
             torch.cat([l_b, l_b, l_diff], dim=1),
         ], dim=1)
-        self.last_attention = (torch.stack(maps, 1)
-                               if self.keep_attention else None)
-        return self.proj(tokens) + self.type_embed
+        attention = torch.stack(maps, 1) if self.keep_attention else None
+        return self.proj(tokens) + self.type_embed, attention

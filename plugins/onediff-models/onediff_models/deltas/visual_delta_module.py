@@ -90,8 +90,10 @@ class VisualDeltaModule(BaseDelta):
             that memory token's place, so the delta tokens start out
             looking where the two images differ. None: no prior (the
             paper's design).
-        keep_attention (bool): store the last layer's cross-attention
-            weights (head-averaged) in ``last_attention`` for visualisation.
+        keep_attention (bool): ``forward_with_attention`` returns the last
+            layer's cross-attention weights (head-averaged), for heat maps
+            and the pointing game; off, it returns None and computes none.
+            ``forward`` (training) never computes them.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -142,7 +144,6 @@ class VisualDeltaModule(BaseDelta):
         self.bert_layers = bert_layers
         self.bert_init_cross = bert_init_cross
         self.keep_attention = keep_attention
-        self.last_attention = None
         self.memory_shapes = None
 
     def init_weights(self):
@@ -240,6 +241,15 @@ class VisualDeltaModule(BaseDelta):
         return torch.cat(tokens, dim=1), torch.cat(changes, dim=1)
 
     def forward(self, feats):
+        return self._run(feats, need_weights=False)[0]
+
+    def forward_with_attention(self, feats):
+        """Delta tokens and, with ``keep_attention``, the last layer's
+        head-averaged cross-attention ``(B, T, M)`` over the memory
+        (``memory_shapes``, ``memory_groups``); else None."""
+        return self._run(feats, need_weights=self.keep_attention)
+
+    def _run(self, feats, need_weights):
         memory, change = self._memory(feats)
         bias = None
         if self.change_scale is not None:
@@ -251,7 +261,5 @@ class VisualDeltaModule(BaseDelta):
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
             x, weights = layer(x, memory, bias=bias,
-                               need_weights=self.keep_attention and last)
-        self.last_attention = (weights.mean(dim=1)
-                               if weights is not None else None)
-        return x
+                               need_weights=need_weights and last)
+        return x, (weights.mean(dim=1) if weights is not None else None)
