@@ -84,10 +84,12 @@ ROWS = {
     'subtract_head': ('SubtractDelta + ChangeAttributeHead (the default\'s '
                       'recipe with the baseline delta module)',
                       _delta_swap([('type', 'SubtractDelta'), ('level', -1),
-                                   ('embed_dims', 256)])),
+                                   ('embed_dims', 256),
+                                   ('keep_attention', True)])),
     'vdm': ('the default without the head: VisualDeltaModule alone', []),
     'subtract': ('SubtractDelta', _delta_swap(
-        [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256)])),
+        [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256),
+         ('keep_attention', True)])),
     'concat': ('ConcatDelta', _delta_swap(
         [('type', 'ConcatDelta'), ('level', -1), ('embed_dims', 256),
          ('grid', 2)])),
@@ -328,6 +330,30 @@ def _machine_note(record):
             f'recorded on {record["recorded"][:10]}, machine not recorded')
 
 
+POINTING = ('pointing hit_rate', 'pointing mass_in_box')
+
+
+def delta_type(row):
+    """The delta module class name a row trains (the default's unless the
+    row swaps it)."""
+    for opt in ROWS[row][1]:
+        if opt.startswith('model.delta.type='):
+            return opt.split('=', 1)[1]
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(C.ROOT, CONFIG)).model.delta.type
+
+
+def exposes_attention(name):
+    """Whether a delta module returns attention (overrides
+    ``BaseDelta.forward_with_attention``), so the pointing game applies."""
+    import onediff_kit  # noqa: F401  (registers the plugins' modules)
+    from onediff_kit.models.bases import BaseDelta
+    from onediff_kit.registry import MODELS
+    cls = MODELS.get(name)
+    return cls is not None and (cls.forward_with_attention
+                                is not BaseDelta.forward_with_attention)
+
+
 def table(rows, seeds):
     """One line per row: the median over the runs recorded for it."""
     per_row = {row: row_runs(row, seeds) for row in rows}
@@ -337,6 +363,7 @@ def table(rows, seeds):
             for col in run:
                 if col not in columns:
                     columns.append(col)
+    columns += [c for c in POINTING if c not in columns]
     header = ['row', 'seeds'] + columns + ['CIDEr min-max', 'command']
     lines, notes = [], []
     for row in rows:
@@ -351,9 +378,13 @@ def table(rows, seeds):
             lines.append([row, 'not run'] + [''] * (len(header) - 3) + [cmd])
             continue
         cells = [row, label]
+        delta = delta_type(row)
         for col in columns:
             vals = [run[col] for run in cols if run.get(col) is not None]
-            cells.append(f'{C.median(vals):.4f}' if vals else '-')
+            if col in POINTING and not exposes_attention(delta):
+                cells.append(f'none ({delta} exposes no attention)')
+            else:
+                cells.append(f'{C.median(vals):.4f}' if vals else '-')
         cider = [c for c in cider if c is not None]
         cells.append(f'{min(cider):.3f}-{max(cider):.3f}'
                      if len(cider) > 1 else '-')
@@ -369,7 +400,12 @@ def table(rows, seeds):
             'the run records in `bench/records/ablation/` that `--run` '
             '(or `--record`) writes. The command is the seed-%d one; '
             '`--seed N` and `--work-dir work_dirs/ablation/<row>-seedN` for '
-            'the others.\n\n'
+            'the others. The pointing columns are the pointing game on the '
+            'delta attention (`pointing_scores.json`, PointingGameMetric: '
+            'share of changed-object boxes that hold the attention\'s peak, '
+            'and the share of attention inside the box; '
+            'docs/evaluation.md); `-` where the run predates it, `none` '
+            'where the delta module exposes no attention.\n\n'
             % (budget(), ', '.join(map(str, seeds)), seeds[0]))
     text += C.md_table(header, lines)
     if notes:

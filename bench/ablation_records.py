@@ -4,7 +4,8 @@ table of many runs made over several days (and sessions whose ``work_dirs``
 did not survive) can be rebuilt without retraining.
 
 A run record holds the columns the table shows (overall metrics, CIDEr per
-change type, semantic accuracies), the commands that produced it, the
+change type, semantic accuracies, the pointing game's hit rate and mass in
+the box), the commands that produced it, the
 checkpoint tested, the git commit, the machine that trained it (CPU,
 cores, memory, torch and its threads, as ``_common.machine()`` prints
 them; known when ``--run`` wrote the record, None from ``--record``) and
@@ -67,6 +68,12 @@ def columns_from_work_dir(work_dir):
         out[col] = _get(s, *names)
     for t, scores in payload.get('per_type', {}).items():
         out[f'CIDEr {t}'] = _get(scores, 'CIDEr', 'CIDEr-D')
+    point_path = osp.join(work_dir, 'pointing_scores.json')
+    if osp.isfile(point_path):  # PointingGameMetric, via tools/test.py
+        point = _read_json(point_path).get('scores', {})
+        for k in ('hit_rate', 'mass_in_box'):
+            if isinstance(point.get(k), (int, float)):
+                out[f'pointing {k}'] = point[k]
     sem_path = osp.join(work_dir, 'semantic_scores.json')
     if osp.isfile(sem_path):
         sem = (_read_json(sem_path).get('semantic') or {}).get('scores', {})

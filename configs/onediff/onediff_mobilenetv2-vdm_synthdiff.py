@@ -65,10 +65,12 @@ model = dict(
         ]))
 
 # Test: n-gram scores overall and per change type, plus the semantic
-# accuracies parsed from the captions (synthetic pairs carry scene truth).
+# accuracies parsed from the captions and the pointing game on the delta
+# attention (synthetic pairs carry scene truth and the changed object's box).
 test_evaluator = [
     dict(type='CaptionMetric'),
     dict(type='SemanticChangeMetric'),
+    dict(type='PointingGameMetric'),
 ]
 
 # The base hooks, plus PNGs of a few validation pairs with the delta

@@ -6,4 +6,5 @@ from onediff_kit.hookspecs import hookimpl
 def onediff_register_components(registries):
     # Importing the modules runs their @registries.X.register_module()
     # decorators.
-    from . import caption_metric, semantic_metric  # noqa: F401
+    from . import (caption_metric, pointing_metric,  # noqa: F401
+                   semantic_metric)
