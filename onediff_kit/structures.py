@@ -26,4 +26,7 @@ class DiffDataSample(BaseDataElement):
         delta_attention_maps (Tensor, optional): the same as ``(2, h, w)``
             maps over the before and after image, not rescaled (mass
             counts: the pointing game).
+        pred_beams (list[tuple[str, float]], optional): every finished
+            beam as ``(caption, score)``, best first, when the decoder's
+            ``keep_beams`` is on.
     """

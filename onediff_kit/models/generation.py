@@ -43,7 +43,8 @@ def greedy_search(step, reorder, state, first_log_probs, max_length, eos_id,
 
 
 def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
-                pad_id, num_beams=3, length_penalty=1.0):
+                pad_id, num_beams=3, length_penalty=1.0,
+                return_hypotheses=False):
     """Batched beam search.
 
     A finished hypothesis scores ``sum(log p) / len ** length_penalty``
@@ -58,9 +59,13 @@ def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
         num_beams (int): beam width.
         length_penalty (float): exponent of the length normalisation;
             > 1 favours longer captions, < 1 shorter ones.
+        return_hypotheses (bool): also return every finished hypothesis.
 
     Returns:
-        Tensor: ``(B, T)`` best hypothesis per element, EOS then ``pad_id``.
+        Tensor | tuple: ``(B, T)`` best hypothesis per element, EOS then
+        ``pad_id``; with ``return_hypotheses``, also a list (per element)
+        of up to ``num_beams`` ``(score, token ids)``, best first, whose
+        first entry is the returned hypothesis.
     """
     batch, vocab = first_log_probs.shape
     k = num_beams
@@ -134,13 +139,13 @@ def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
 
     best = []
     for b in range(batch):
-        if finished[b]:
-            best.append(max(finished[b], key=lambda x: x[0])[1])
-        else:  # nothing finished (can not happen with max_length >= 1)
-            best.append(seqs[b * k].tolist())
+        if not finished[b]:  # can not happen with max_length >= 1
+            finished[b] = [(float('-inf'), seqs[b * k].tolist())]
+        finished[b].sort(key=lambda x: -x[0])
+        best.append(finished[b][0][1])
     length = max(len(x) for x in best)
     out = torch.full((batch, length), pad_id, dtype=torch.long,
                      device=device)
     for b, tokens in enumerate(best):
         out[b, :len(tokens)] = torch.tensor(tokens, device=device)
-    return out
+    return (out, finished) if return_hypotheses else out

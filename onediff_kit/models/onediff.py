@@ -236,8 +236,11 @@ class OneDiff(BaseModel):
     def predict(self, inputs, data_samples):
         prefix, attn = self.extract_prefix_and_attention(inputs)
         captions = self.decoder.predict(prefix, data_samples)
+        beams = getattr(self.decoder, 'last_beams', None)
         for i, (sample, caption) in enumerate(zip(data_samples, captions)):
             sample.set_field(caption, 'pred_caption', field_type='data')
+            if beams is not None:
+                sample.set_field(beams[i], 'pred_beams', field_type='data')
             if attn is not None:
                 pair_attn = attn[i].detach().float().cpu()
                 sample.set_field(pair_attn, 'delta_attention',

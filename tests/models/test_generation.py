@@ -64,3 +64,16 @@ def test_beam_of_one_equals_greedy():
     b = beam_search(step, reorder, torch.tensor([1]), first, 5, EOS, PAD,
                     num_beams=1)
     assert g.tolist() == b.tolist()
+
+
+def test_beam_returns_every_finished_hypothesis_best_first():
+    out, hyps = run(beam_search, num_beams=3, length_penalty=0.0,
+                    return_hypotheses=True)
+    assert len(hyps) == 2 and len(hyps[0]) == 3
+    scores = [score for score, _ in hyps[0]]
+    assert scores == sorted(scores, reverse=True)
+    # p(b, EOS) = 0.36, then p(a, b, EOS) = 0.216; the first is the output.
+    assert hyps[0][0][1] == out[0].tolist() == [2, EOS]
+    assert hyps[0][1][1] == [1, 2, EOS]
+    assert abs(hyps[0][0][0] - torch.tensor(0.36).log().item()) < 1e-5
+    assert abs(hyps[0][1][0] - torch.tensor(0.216).log().item()) < 1e-5

@@ -67,6 +67,8 @@ class TransformerCaptionDecoder(BaseDecoder):
         length_penalty (float): beam-search length normalisation exponent.
         use_cache (bool): key/value cache during generation.
         label_smoothing (float): cross-entropy label smoothing.
+        keep_beams (bool): let :meth:`predict` keep every finished beam
+            with its score in ``last_beams`` (see ``BaseDecoder``).
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -76,7 +78,7 @@ class TransformerCaptionDecoder(BaseDecoder):
                  min_freq=1,
                  use_prompt=True, max_length=24, num_beams=1,
                  length_penalty=1.0, use_cache=True, label_smoothing=0.0,
-                 init_cfg=None):
+                 keep_beams=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.vocab_size = vocab_size
         self.embed_dims = embed_dims
@@ -87,6 +89,8 @@ class TransformerCaptionDecoder(BaseDecoder):
         self.length_penalty = length_penalty
         self.use_cache = use_cache
         self.label_smoothing = label_smoothing
+        self.keep_beams = keep_beams
+        self.last_beams = None
         self.tokenizer = self._build_tokenizer(vocab_manifests, vocab_texts,
                                                vocab_splits, min_freq)
         self.tok_embed = nn.Embedding(vocab_size, embed_dims)
@@ -215,10 +219,13 @@ class TransformerCaptionDecoder(BaseDecoder):
     # --------------------------------------------------------- generation
     @torch.no_grad()
     def generate(self, prefix, data_samples, num_beams=None, max_length=None,
-                 use_cache=None, length_penalty=None):
+                 use_cache=None, length_penalty=None,
+                 return_hypotheses=False):
         """Token ids ``(B, T)`` generated after ``[prefix; prompt; BOS]``.
 
-        Args default to the config values.
+        Args default to the config values. ``return_hypotheses`` (beam
+        search only) also returns every finished beam, as
+        :func:`beam_search` does.
         """
         num_beams = num_beams or self.num_beams
         max_length = max_length or self.max_length
@@ -254,8 +261,8 @@ class TransformerCaptionDecoder(BaseDecoder):
         if num_beams == 1:
             return greedy_search(step, self._reorder, state, first, **kwargs)
         return beam_search(step, self._reorder, state, first,
-                           num_beams=num_beams,
-                           length_penalty=length_penalty, **kwargs)
+                           num_beams=num_beams, length_penalty=length_penalty,
+                           return_hypotheses=return_hypotheses, **kwargs)
 
     def _step_cached(self, token, state):
         n = token.shape[0]
@@ -291,5 +298,13 @@ class TransformerCaptionDecoder(BaseDecoder):
 
     def predict(self, prefix, data_samples):
         """Captions (list of str) for the batch."""
-        ids = self.generate(prefix, data_samples)
+        self.last_beams = None
+        if not (self.keep_beams and self.num_beams > 1):
+            ids = self.generate(prefix, data_samples)
+            return [self.tokenizer.decode(row) for row in ids.tolist()]
+        ids, hypotheses = self.generate(prefix, data_samples,
+                                        return_hypotheses=True)
+        self.last_beams = [[(self.tokenizer.decode(tokens), score)
+                            for score, tokens in beams]
+                           for beams in hypotheses]
         return [self.tokenizer.decode(row) for row in ids.tolist()]
