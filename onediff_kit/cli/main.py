@@ -11,6 +11,7 @@ SUBCOMMAND_MODULES = [
     'onediff_kit.cli.data',
     'onediff_kit.cli.eval',
     'onediff_kit.cli.caption',
+    'onediff_kit.cli.serve',
 ]
 
 

@@ -1,0 +1,83 @@
+"""``onediff serve``: a web page and a JSON route that caption image pairs.
+
+    onediff serve --config C --checkpoint K [--host 127.0.0.1] [--port 7860]
+        [--max-queue 8] [--device D] [--examples 4]
+
+The page (Gradio) is at ``http://HOST:PORT/``; scripts post to
+``/api/caption`` (see docs/captioning.md). It binds to 127.0.0.1 unless
+``--host`` says otherwise; no share link is made and nothing is downloaded.
+"""
+import os
+import sys
+import tempfile
+
+PROG = 'onediff serve'
+
+
+def _error(message, code=2):
+    print(f'{PROG}: error: {message}', file=sys.stderr)
+    return code
+
+
+def run(args):
+    # Before gradio is imported anywhere: no telemetry, no version check.
+    os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
+    if not 1 <= args.port <= 65535:
+        return _error(f'--port must be from 1 to 65535, got {args.port}')
+    if args.max_queue < 1:
+        return _error(f'--max-queue must be at least 1, got '
+                      f'{args.max_queue}')
+    for path in (args.config, args.checkpoint):
+        if not os.path.isfile(path):
+            return _error(f'{path} not found')
+    from onediff_kit.apis import CaptionerError, DiffCaptioner
+    from onediff_kit.web.app import build_app
+    from onediff_kit.web.examples import write_example_pairs
+    from onediff_kit.web.service import CaptionService
+
+    examples_dir = tempfile.mkdtemp(prefix='onediff_serve_examples_')
+    try:
+        examples = write_example_pairs(examples_dir, args.examples,
+                                       args.examples_generator)
+        captioner = DiffCaptioner(args.config, args.checkpoint,
+                                  device=args.device)
+    except (CaptionerError, OSError, ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args \
+            else str(exc)
+        return _error(message)
+    service = CaptionService(captioner, max_queue=args.max_queue)
+    app = build_app(service, examples, max_queue=args.max_queue,
+                    allowed_paths=[examples_dir])
+    import uvicorn
+    print(f'serving {args.config} ({args.checkpoint}) on '
+          f'http://{args.host}:{args.port}/  (JSON: POST /api/caption; '
+          'Ctrl+C stops)', flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
+    return 0
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        'serve',
+        help='serve a web page and a JSON route that caption image pairs',
+        description='Serve a Gradio page (upload or pick a pair; caption, '
+        'beam alternatives, attention heat maps) and POST /api/caption for '
+        'scripts, on 127.0.0.1 unless --host says otherwise.')
+    p.add_argument('--config', required=True, help='the training config')
+    p.add_argument('--checkpoint', required=True, help='the checkpoint')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='address to bind (default 127.0.0.1; 0.0.0.0 '
+                   'exposes the page to the network)')
+    p.add_argument('--port', type=int, default=7860,
+                   help='port (default 7860)')
+    p.add_argument('--max-queue', type=int, default=8,
+                   help='requests that may wait while the model captions '
+                   'one (default 8); more are refused with a message')
+    p.add_argument('--device', help='cpu, cuda, cuda:1 (default: cuda when '
+                   'available)')
+    p.add_argument('--examples', type=int, default=4,
+                   help='example pairs drawn by the generator (default 4; '
+                   '0 = none)')
+    p.add_argument('--examples-generator', default='SynthDiffGenerator',
+                   help='registered generator that draws the example pairs')
+    p.set_defaults(func=run)

@@ -1,0 +1,39 @@
+"""Example pairs for the page, drawn by a registered data generator.
+
+Nothing is read from a data set and nothing is downloaded: the generator
+(``GENERATORS``, e.g. the synthetic scenes of the onediff-data plugin)
+writes a few pairs and their manifest into a folder the page serves.
+"""
+from pathlib import Path
+
+
+def write_example_pairs(folder, num=4, generator='SynthDiffGenerator',
+                        seed=0):
+    """Generate ``num`` pairs with a registered generator.
+
+    Args:
+        folder (str | Path): the data root to write (created).
+        num (int): pairs; 0 gives none.
+        generator (str): a name in ``onediff_kit.registry.GENERATORS``.
+        seed (int): the generator's seed (same seed, same pairs).
+
+    Returns:
+        list[list[str]]: ``[before, after]`` image paths, one per pair.
+
+    Raises:
+        KeyError: the generator is not registered (lists the known ones).
+    """
+    from onediff_kit.data.manifest import load_manifest
+    from onediff_kit.registry import GENERATORS
+    if num < 1:
+        return []
+    GENERATORS.import_from_location()
+    if generator not in GENERATORS.module_dict:
+        known = ', '.join(sorted(GENERATORS.module_dict)) or 'none'
+        raise KeyError(f'no generator {generator!r} to draw example pairs '
+                       f'(known: {known})')
+    folder = Path(folder)
+    GENERATORS.build(dict(type=generator)).generate(
+        folder, num, seed=seed, progress=False)
+    return [[str(folder / r['before']), str(folder / r['after'])]
+            for r in load_manifest(folder / 'manifest.jsonl')]
