@@ -263,6 +263,10 @@ def main(argv=None):
     caption_with_cli(args, used, pairs)
     print(f'\ndemo finished in {time.time() - start:.0f} s; everything is in '
           f'{work_dir}/')
+    serve = [osp.join(osp.dirname(sys.executable), 'onediff'), 'serve',
+             '--config', args.config, '--checkpoint', used]
+    print('\nserve this model on a web page (http://127.0.0.1:7860/):\n  ' +
+          ' '.join(osp.relpath(c) if osp.exists(c) else c for c in serve))
 
 
 if __name__ == '__main__':
