@@ -27,6 +27,6 @@ class DiffDataSample(BaseDataElement):
             maps over the before and after image, not rescaled (mass
             counts: the pointing game).
         pred_beams (list[tuple[str, float]], optional): every finished
-            beam as ``(caption, score)``, best first, when the decoder's
-            ``keep_beams`` is on.
+            beam as ``(caption, score)``, best first, where the decoder
+            lists them (beam search).
     """

@@ -256,20 +256,18 @@ class DiffCaptioner:
             for name, value in old.items():
                 setattr(decoder, name, value)
 
-    @staticmethod
     @contextlib.contextmanager
-    def _keeping(part, flag, keep):
-        """Set ``part.<flag>`` (e.g. the delta module's
-        ``keep_attention``) for a call; yield whether the part has it."""
-        has = hasattr(part, flag)
-        old = getattr(part, flag) if has else None
+    def _keeping_attention(self, keep):
+        delta = self.model.delta
+        has = hasattr(delta, 'keep_attention')
+        old = delta.keep_attention if has else None
         if has:
-            setattr(part, flag, bool(keep))
+            delta.keep_attention = bool(keep)
         try:
             yield has
         finally:
             if has:
-                setattr(part, flag, old)
+                delta.keep_attention = old
 
     # ------------------------------------------------------------ inputs
     def _results(self, pair, index, task, prompt):
@@ -319,7 +317,7 @@ class DiffCaptioner:
     # ------------------------------------------------------------ caption
     def predict(self, pairs, batch_size=None, num_beams=None, max_length=None,
                 task=None, prompt=None, with_attention=False,
-                with_beams=False, progress=False):
+                progress=False):
         """Caption pairs and return their data samples.
 
         Args:
@@ -335,14 +333,12 @@ class DiffCaptioner:
             with_attention (bool): also store ``attention_maps``
                 (``(2, h, w)`` in [0, 1], before and after) on each sample
                 when the delta module can expose its attention.
-            with_beams (bool): also store ``pred_beams`` (every finished
-                beam as ``(caption, score)``, best first) when the decoder
-                can list them and ``num_beams > 1``.
             progress (bool | str): show a tqdm bar (a str is its label).
 
         Returns:
-            list[DiffDataSample]: ``pred_caption`` and the metainfo of
-            each pair, in input order.
+            list[DiffDataSample]: ``pred_caption``, ``pred_beams`` (beam
+            search, where the decoder lists them) and the metainfo of each
+            pair, in input order.
         """
         from onediff_kit.visualization.attention_maps import \
             delta_module_attention_maps
@@ -360,10 +356,7 @@ class DiffCaptioner:
         samples = []
         try:
             with self.decoding(num_beams, max_length), \
-                    self._keeping(self.model.decoder, 'keep_beams',
-                                  with_beams), \
-                    self._keeping(self.model.delta, 'keep_attention',
-                                  with_attention) as has_attn:
+                    self._keeping_attention(with_attention) as has_attn:
                 for start in range(0, len(pairs), batch_size):
                     chunk = [
                         self._prepare(p, start + i, task, prompt)

@@ -54,14 +54,18 @@ class BaseDecoder(BaseModule):
     ``loss(visual_tokens, data_samples)`` returns a dict of losses (teacher
     forcing); ``predict(visual_tokens, data_samples)`` returns captions.
 
-    Optional: a decoder that can list its beam-search alternatives has a
-    bool attribute ``keep_beams``; while it is True, ``predict`` also sets
-    ``last_beams``, per sample a list of ``(caption, score)``, best first
-    (the first is the returned caption), or None when the search kept no
-    alternatives (greedy). ``OneDiff.predict`` copies it to each data
-    sample's ``pred_beams``.
+    ``predict_with_beams(visual_tokens, data_samples)`` returns
+    ``(captions, beams)``: the same captions and, per sample, every
+    finished beam-search hypothesis as ``(caption, score)``, best first
+    (the first is the caption), which ``OneDiff.predict`` puts on each data
+    sample (``pred_beams``); ``beams`` is None (this default, and greedy
+    search) when the decoder lists no alternatives.
     """
     component_kind = 'decoder'
+
+    def predict_with_beams(self, visual_tokens, data_samples):
+        """``(captions, beams or None)`` for the batch."""
+        return self.predict(visual_tokens, data_samples), None
 
 
 class BaseDeltaHead(BaseModule):

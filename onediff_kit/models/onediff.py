@@ -235,8 +235,8 @@ class OneDiff(BaseModel):
     @torch.no_grad()
     def predict(self, inputs, data_samples):
         prefix, attn = self.extract_prefix_and_attention(inputs)
-        captions = self.decoder.predict(prefix, data_samples)
-        beams = getattr(self.decoder, 'last_beams', None)
+        captions, beams = self.decoder.predict_with_beams(prefix,
+                                                          data_samples)
         for i, (sample, caption) in enumerate(zip(data_samples, captions)):
             sample.set_field(caption, 'pred_caption', field_type='data')
             if beams is not None:

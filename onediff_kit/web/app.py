@@ -101,8 +101,8 @@ def build_page(service, examples=()):
         caption_box = gr.Textbox(label='Caption', interactive=False,
                                  elem_id='caption')
         beams = gr.Dataframe(headers=BEAM_HEADERS, label='Beam-search '
-                             'alternatives (score: mean log-probability '
-                             'per token, length-normalised)',
+                             'alternatives (score: sum of the token '
+                             'log-probabilities / length ** length_penalty)',
                              interactive=False, elem_id='beams')
         figure = gr.Image(label='Delta-token attention over both images',
                           type='numpy', interactive=False, elem_id='figure')

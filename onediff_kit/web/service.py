@@ -176,7 +176,7 @@ class CaptionService:
                     sample = self.captioner.predict(
                         [(img_a, img_b)], num_beams=num_beams,
                         max_length=max_length, task=task,
-                        with_attention=with_attention, with_beams=True)[0]
+                        with_attention=with_attention)[0]
                 except (ValueError, KeyError) as exc:
                     message = exc.args[0] if exc.args else str(exc)
                     raise InputError(str(message)) from None

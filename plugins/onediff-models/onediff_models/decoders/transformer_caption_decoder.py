@@ -67,8 +67,6 @@ class TransformerCaptionDecoder(BaseDecoder):
         length_penalty (float): beam-search length normalisation exponent.
         use_cache (bool): key/value cache during generation.
         label_smoothing (float): cross-entropy label smoothing.
-        keep_beams (bool): let :meth:`predict` keep every finished beam
-            with its score in ``last_beams`` (see ``BaseDecoder``).
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -78,7 +76,7 @@ class TransformerCaptionDecoder(BaseDecoder):
                  min_freq=1,
                  use_prompt=True, max_length=24, num_beams=1,
                  length_penalty=1.0, use_cache=True, label_smoothing=0.0,
-                 keep_beams=False, init_cfg=None):
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.vocab_size = vocab_size
         self.embed_dims = embed_dims
@@ -89,8 +87,6 @@ class TransformerCaptionDecoder(BaseDecoder):
         self.length_penalty = length_penalty
         self.use_cache = use_cache
         self.label_smoothing = label_smoothing
-        self.keep_beams = keep_beams
-        self.last_beams = None
         self.tokenizer = self._build_tokenizer(vocab_manifests, vocab_texts,
                                                vocab_splits, min_freq)
         self.tok_embed = nn.Embedding(vocab_size, embed_dims)
@@ -298,13 +294,16 @@ class TransformerCaptionDecoder(BaseDecoder):
 
     def predict(self, prefix, data_samples):
         """Captions (list of str) for the batch."""
-        self.last_beams = None
-        if not (self.keep_beams and self.num_beams > 1):
-            ids = self.generate(prefix, data_samples)
-            return [self.tokenizer.decode(row) for row in ids.tolist()]
+        ids = self.generate(prefix, data_samples)
+        return [self.tokenizer.decode(row) for row in ids.tolist()]
+
+    def predict_with_beams(self, prefix, data_samples):
+        """Captions and every finished beam with its score (see
+        ``BaseDecoder``); greedy search lists none."""
+        if self.num_beams == 1:
+            return self.predict(prefix, data_samples), None
         ids, hypotheses = self.generate(prefix, data_samples,
                                         return_hypotheses=True)
-        self.last_beams = [[(self.tokenizer.decode(tokens), score)
-                            for score, tokens in beams]
-                           for beams in hypotheses]
-        return [self.tokenizer.decode(row) for row in ids.tolist()]
+        beams = [[(self.tokenizer.decode(tokens), score)
+                  for score, tokens in found] for found in hypotheses]
+        return [self.tokenizer.decode(row) for row in ids.tolist()], beams
