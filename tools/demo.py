@@ -42,6 +42,11 @@ def parse_args(argv=None):
                         help='test pairs to visualise')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides for training and testing')
+    parser.add_argument('--verbose', action='store_true',
+                        help='show all of mmengine\'s log on the console '
+                        '(it always goes to the log files in the work dir)')
+    parser.add_argument('--debug', action='store_true',
+                        help='print the traceback of config and input errors')
     return parser.parse_args(argv)
 
 
@@ -78,6 +83,12 @@ def cfg_options_argv(options):
     if not options:
         return []
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def console_argv(args):
+    """``--verbose`` / ``--debug`` given to the demo, passed on."""
+    return [f'--{flag}' for flag in ('verbose', 'debug')
+            if getattr(args, flag)]
 
 
 def finished(train_dir, max_iters):
@@ -139,7 +150,7 @@ def train(args, cfg, train_dir):
     if osp.isfile(osp.join(train_dir, 'last_checkpoint')) and \
             not args.retrain:
         argv.append('--resume')  # continue an interrupted run
-    argv += cfg_options_argv(args.cfg_options)
+    argv += cfg_options_argv(args.cfg_options) + console_argv(args)
     banner('training: stage 1 (Coupled Sample Training), then stage 2')
     load_tool('train').main(argv)
 
@@ -155,7 +166,7 @@ def best_checkpoint(train_dir):
 def test(args, ckpt, test_dir):
     banner(f'testing {osp.basename(ckpt)} on the test split')
     argv = [args.config, ckpt, '--work-dir', test_dir]
-    argv += cfg_options_argv(args.cfg_options)
+    argv += cfg_options_argv(args.cfg_options) + console_argv(args)
     return load_tool('test').main(argv)
 
 
@@ -183,6 +194,19 @@ def print_report(metrics):
         print('\nsemantic accuracy (synthetic pairs, parsed captions):')
         for k, v in sorted(semantic.items()):
             print(f'  {k.split("/", 1)[1]:<24} {v:.4f}')
+    pointing = {k.split('/', 1)[1]: v for k, v in metrics.items()
+                if k.startswith('pointing/')}
+    if pointing:
+        print('\npointing game (is the delta attention\'s peak on the '
+              'changed object?):')
+        print(f'  hit rate {pointing.get("hit_rate", float("nan")):.4f}, '
+              f'attention mass in the box '
+              f'{pointing.get("mass_in_box", float("nan")):.4f} (a random '
+              f'point hits {pointing.get("chance", float("nan")):.4f})')
+        types = [k.split('/')[0] for k in pointing if k.endswith('/hit_rate')]
+        if types:
+            print('  per type: ' + ', '.join(
+                f'{t} {pointing[t + "/hit_rate"]:.3f}' for t in types))
 
 
 def visualise(args, ckpt, root, out_dir, num):
@@ -225,9 +249,13 @@ def caption_with_cli(args, ckpt, pairs):
 def main(argv=None):
     args = parse_args(argv)
     start = time.time()
+    from onediff_kit.cli.console import quiet_libraries
+    quiet_libraries(args.verbose)
     import onediff_kit  # noqa: F401
+    from onediff_kit.config_check import check_cfg_options
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     work_dir = args.work_dir
     train_dir = osp.join(work_dir, 'train')
@@ -270,4 +298,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from onediff_kit.cli.clear_errors import run_with_clear_errors
+    sys.exit(run_with_clear_errors(main))

@@ -31,6 +31,15 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='show everything mmengine logs on the console (without it: a '
+        'progress bar, warnings and the scores; the log file has it all)')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='print the full traceback of config and input errors')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -47,7 +56,12 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     if args.cfg_options is not None:
+        from onediff_kit.config_check import check_cfg_options
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    if not args.verbose:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+            dict(type='ConsoleProgressHook')]
     evaluators = cfg.test_evaluator
     if isinstance(evaluators, dict):
         evaluators = [evaluators]
@@ -61,6 +75,8 @@ def merge_args(cfg, args):
 def main(argv=None):
     """Test; returns the metrics. Errors propagate (see :func:`cli`)."""
     args = parse_args(argv)
+    from onediff_kit.cli.console import quiet_libraries, runner_console
+    quiet_libraries(args.verbose)
     import onediff_kit  # noqa: F401  (safe checkpoint loading)
     for path, what in ((args.config, 'config'), (args.checkpoint,
                                                  'checkpoint')):
@@ -70,7 +86,8 @@ def main(argv=None):
     from onediff_kit.engine.distributed import (close_process_group,
                                                 setup_cpu_distributed)
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    with runner_console(args.verbose):
+        runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     close_process_group()
     return metrics

@@ -49,6 +49,16 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='show everything mmengine logs (environment, config, hook '
+        'table, iteration lines) and library warnings on the console; '
+        'without it they go only to the log file in the work dir')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='print the full traceback of config and input errors')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -83,6 +93,8 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     if args.cfg_options is not None:
+        from onediff_kit.config_check import check_cfg_options
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.amp:
         use_amp(cfg)
@@ -109,24 +121,42 @@ def merge_args(cfg, args):
     return cfg
 
 
+def show_console(cfg, verbose):
+    """Print the config summary (rank 0) and, unless ``verbose``, draw
+    progress bars and score tables with ConsoleProgressHook."""
+    from onediff_kit.cli.console import config_summary
+    if os.environ.get('RANK', '0') == '0':
+        print(config_summary(cfg), flush=True)
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not verbose and not any(
+            h.get('type') == 'ConsoleProgressHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='ConsoleProgressHook')]
+
+
 # Errors that explain themselves: the command line prints them without a
 # traceback. Anything else is a bug and keeps its traceback.
 def main(argv=None):
     """Train; returns the runner. Errors propagate (see :func:`cli`)."""
     args = parse_args(argv)
+    from onediff_kit.cli.console import quiet_libraries
+    quiet_libraries(args.verbose)
     import onediff_kit  # noqa: F401  (safe checkpoint loading)
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
+    show_console(cfg, args.verbose)
+    from onediff_kit.cli.console import runner_console
     from onediff_kit.engine.distributed import (close_process_group,
                                                 init_cpu_process_group)
     init_cpu_process_group(cfg)
     if 'runner_type' in cfg:
         # e.g. runner_type='FlexibleRunner' with an FSDP/DeepSpeed strategy
         from mmengine.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
+        with runner_console(args.verbose):
+            runner = RUNNERS.build(cfg)
     else:
-        runner = Runner.from_cfg(cfg)
+        with runner_console(args.verbose):
+            runner = Runner.from_cfg(cfg)
     runner.train()
     close_process_group()
     return runner

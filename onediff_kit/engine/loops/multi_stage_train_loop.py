@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
+from onediff_kit.config_check import ConfigError
 from onediff_kit.registry import LOOPS
 
 
@@ -42,15 +43,22 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
                  val_interval=1000,
                  dynamic_intervals=None):
         if not stages:
-            raise ValueError('train_cfg.stages: give at least one stage')
+            raise ConfigError('train_cfg.stages: give at least one stage')
         for i, stage in enumerate(stages):
+            if not isinstance(stage, dict):
+                raise ConfigError(f'train_cfg.stages[{i}] must be a dict '
+                                  f'with name and iters, got {stage!r}')
             for key in ('name', 'iters'):
                 if key not in stage:
-                    raise KeyError(f'train_cfg.stages[{i}] has no "{key}"')
-            if int(stage['iters']) <= 0:
-                raise ValueError(
-                    f'train_cfg.stages[{i}] ("{stage["name"]}"): iters must '
-                    f'be positive, got {stage["iters"]}')
+                    raise ConfigError(
+                        f'train_cfg.stages[{i}].{key} is missing: every '
+                        'stage needs a name and its iters')
+            iters = stage['iters']
+            if isinstance(iters, bool) or not isinstance(iters, int) or \
+                    iters <= 0:
+                raise ConfigError(
+                    f'train_cfg.stages[{i}].iters ("{stage["name"]}") must '
+                    f'be a positive int, got {iters!r}')
         self.stages = [dict(stage) for stage in stages]
         self.stage_ends = []
         total = 0
