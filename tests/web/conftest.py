@@ -35,7 +35,8 @@ def _png_header_only(path, width, height):
 @pytest.fixture(scope='session')
 def bad_files(tmp_path_factory):
     """``text`` (a text file named .png), ``bomb`` (a 10,000 x 10,000 PNG
-    header: above our 64 MP limit, below Pillow's own), ``grey_small`` (a 50 x 40 grey PNG, unlike the RGB pairs)."""
+    header: above our 64 MP limit, below Pillow's own), ``grey_small`` (a
+    50 x 40 grey PNG, unlike the RGB pairs)."""
     folder = tmp_path_factory.mktemp('bad_images')
     text = folder / 'notes.png'
     text.write_text('this is not an image\n')

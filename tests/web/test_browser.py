@@ -30,7 +30,8 @@ TIMEOUT = 60
 
 
 def _browser_or_skip():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER)
+               if not os.access(p, os.X_OK)]
     if not missing:
         return
     reason = (f'{", ".join(missing)} missing: install the Debian packages '

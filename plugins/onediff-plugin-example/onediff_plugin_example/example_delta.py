@@ -3,6 +3,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from onediff_kit.models.attention import attention
 from onediff_kit.models.bases import BaseDelta
 
 
@@ -11,8 +12,10 @@ class ExampleDelta(BaseDelta):
 
     For each level, the absolute difference of the two images' features is
     average-pooled to ``grid x grid`` cells; each cell becomes one token
-    through a per-level linear layer plus a learned level embedding. Output:
-    ``(B, len(levels) * grid**2, out_channels)``.
+    through a per-level linear layer plus a learned level embedding. One
+    residual self-attention over all tokens, through the project's shared
+    :func:`~onediff_kit.models.attention.attention`, lets the cells see each
+    other. Output: ``(B, len(levels) * grid**2, out_channels)``.
 
     Args:
         in_channels (Sequence[int]): channels of each encoder level; injected
@@ -20,12 +23,17 @@ class ExampleDelta(BaseDelta):
         out_channels (int): width of the delta tokens.
         levels (Sequence[int]): encoder levels to use (default: the last).
         grid (int): side of the pooled grid per level.
+        num_heads (int): heads of the self-attention; must divide
+            ``out_channels``.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, in_channels, out_channels=256, levels=(-1, ), grid=2,
-                 init_cfg=None):
+                 num_heads=4, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
+        if out_channels % num_heads:
+            raise ValueError(f'delta.num_heads={num_heads} must divide '
+                             f'delta.out_channels={out_channels}')
         n = len(in_channels)
         for level in levels:
             if not -n <= level < n:
@@ -40,6 +48,9 @@ class ExampleDelta(BaseDelta):
             for level in self.levels)
         self.level_embed = nn.Parameter(
             torch.randn(len(self.levels), out_channels) * 0.02)
+        self.num_heads = num_heads
+        self.norm = nn.LayerNorm(out_channels)
+        self.qkv = nn.Linear(out_channels, 3 * out_channels)
 
     def forward(self, feats):
         tokens = []
@@ -49,4 +60,12 @@ class ExampleDelta(BaseDelta):
             diff = F.adaptive_avg_pool2d(diff, self.grid)
             x = self.proj[i](diff.flatten(2).transpose(1, 2))
             tokens.append(x + self.level_embed[i])
-        return torch.cat(tokens, dim=1)
+        x = torch.cat(tokens, dim=1)  # (B, N, D)
+        b, n, d = x.shape
+        q, k, v = self.qkv(self.norm(x)).view(
+            b, n, 3, self.num_heads, d // self.num_heads).permute(
+                2, 0, 3, 1, 4)
+        # attention() returns a pair (out, weights), not a tensor; weights is
+        # None unless need_weights=True.
+        out, _ = attention(q, k, v)  # (B, H, N, d / H)
+        return x + out.transpose(1, 2).reshape(b, n, d)
