@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from onediff_kit.registry import METRICS
 
 from .per_type import group_by_change_type
+from .protocols import clevr_change_groups, get_protocol
 from .scorers import DEFAULT_METRICS, CaptionScorer
 
 # How many offending ids an error or warning names.
@@ -35,21 +36,31 @@ class CaptionMetric(BaseMetric):
     ``caption/BLEU-4``, ``caption/METEOR``, ``caption/ROUGE-L``,
     ``caption/CIDEr`` (and ``caption/SPICE``); where samples carry
     ``change_type``, also ``caption/<type>/<metric>`` per type, CIDEr with
-    document frequencies from the whole set. The protocol line is logged
-    and saved with the scores (:attr:`last_report`, and ``output_dir``).
+    document frequencies from the whole set. A benchmark ``protocol``
+    (:mod:`onediff_metrics.protocols`) changes the groups and how they are
+    scored, the CIDEr variants and the references, to match how that
+    benchmark's peers score it. The protocol line, which starts with the
+    protocol's name, is logged and saved with the scores
+    (:attr:`last_report`, and ``output_dir``).
 
     Args:
         metrics (Sequence[str]): any of ``'BLEU'``, ``'METEOR'``,
             ``'ROUGE-L'``, ``'CIDEr'``, ``'SPICE'``. Drop ``'METEOR'`` (and
             use ``tokenizer='simple'``) where Java is missing.
-        cider_variant (str): ``'CIDEr-D'`` (pycocoevalcap's Cider, the
-            number papers report; default) or ``'CIDEr'`` (original).
+        protocol (str): ``'coco'`` (default: per change type where given,
+            CIDEr-D), ``'clevr-change-duda'``, ``'spot-the-diff-merged'``,
+            ``'ier-nct'``, ``'birds-to-words'`` or ``'clevr-dc-dirl'``;
+            see docs/benchmarks.md.
+        cider_variant (str | Sequence[str], optional): ``'CIDEr-D'``
+            (pycocoevalcap's Cider, the number papers report) or
+            ``'CIDEr'`` (original), or both; None (default) takes the
+            protocol's (CIDEr-D, and both for Birds-to-Words).
         spice (bool | str): ``'auto'`` (default) runs SPICE only where
             Stanford CoreNLP is installed, otherwise logs once that it is
             skipped; True requires it; False never runs it.
         tokenizer (str): ``'ptb'`` (default) or ``'simple'`` (no Java).
-        per_type (bool): add per-change-type scores where samples carry
-            ``change_type``. Defaults to True.
+        per_type (bool): add the protocol's groups (per change type where
+            samples carry ``change_type``). Defaults to True.
         java (str): the Java executable. Defaults to ``'java'``.
         output_dir (str, optional): if set, each evaluation writes the
             predictions (COCO results format), the scores (JSON) and a
@@ -67,7 +78,8 @@ class CaptionMetric(BaseMetric):
 
     def __init__(self,
                  metrics=DEFAULT_METRICS,
-                 cider_variant='CIDEr-D',
+                 protocol='coco',
+                 cider_variant=None,
                  spice='auto',
                  tokenizer='ptb',
                  per_type=True,
@@ -82,6 +94,9 @@ class CaptionMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
+        self.benchmark_protocol = get_protocol(protocol)
+        if cider_variant is None:
+            cider_variant = self.benchmark_protocol.cider_variants
         self.scorer = CaptionScorer(
             metrics=metrics,
             cider_variant=cider_variant,
@@ -97,7 +112,7 @@ class CaptionMetric(BaseMetric):
     @property
     def protocol(self):
         """One line saying how the scores are computed."""
-        return self.scorer.protocol
+        return f'{self.benchmark_protocol.describe()}; {self.scorer.protocol}'
 
     def process(self, data_batch, data_samples):
         """Keep each sample's id, prediction and references as plain python.
@@ -127,14 +142,35 @@ class CaptionMetric(BaseMetric):
             if isinstance(refs, str):
                 refs = [refs]
             change_type = _field(sample, 'change_type')
-            self.results.append(
-                dict(
-                    pair_id=str(pair_id),
-                    pred_caption=str(pred),
-                    captions=[str(c) for c in refs],
-                    change_type=None
-                    if change_type is None else str(change_type),
-                    task=_field(sample, 'task')))
+            result = dict(
+                pair_id=str(pair_id),
+                pred_caption=str(pred),
+                captions=[str(c) for c in refs],
+                change_type=None if change_type is None else str(change_type),
+                task=_field(sample, 'task'))
+            merge_by = self.benchmark_protocol.merge_by
+            if merge_by:  # plain strings: results travel between ranks
+                result['pair_key'] = '\t'.join(
+                    str(_field(sample, k, pair_id)) for k in merge_by)
+            self.results.append(result)
+
+    def _merge(self, results):
+        """One result per image pair, with every member's references."""
+        merged = OrderedDict()
+        differ = 0
+        for r in results:
+            first = merged.get(r['pair_key'])
+            if first is None:
+                merged[r['pair_key']] = dict(r, captions=list(r['captions']))
+                continue
+            first['captions'] += r['captions']
+            differ += r['pred_caption'] != first['pred_caption']
+        if differ:
+            print_log(
+                f'CaptionMetric: {differ} merged entries had another '
+                'prediction than the first entry of their image pair; the '
+                'first one is scored', logger='current', level=30)
+        return list(merged.values()), len(results) - len(merged)
 
     def _check(self, results):
         """Raise on duplicates and unscorable pairs; count soft problems."""
@@ -193,7 +229,13 @@ class CaptionMetric(BaseMetric):
             raise ValueError(
                 'CaptionMetric got no predictions to score (empty '
                 'evaluation set, or process() never received samples)')
+        protocol = self.benchmark_protocol
+        merged_entries = 0
+        if protocol.merge_by:
+            results, merged_entries = self._merge(results)
         counts, warnings = self._check(results)
+        if protocol.merge_by:
+            counts['merged_entries'] = merged_entries
         for w in warnings:
             print_log(f'CaptionMetric: {w}', logger='current', level=30)
         self.scorer.log_skipped()
@@ -201,10 +243,17 @@ class CaptionMetric(BaseMetric):
             f'CaptionMetric protocol: {self.protocol}', logger='current')
         hyps = [r['pred_caption'] for r in results]
         refs = [r['captions'] for r in results]
+        if protocol.reference_filter is not None:
+            refs = [[protocol.reference_filter.sub('', c) for c in caps]
+                    for caps in refs]
         groups = {}
-        if self.per_type:
-            groups = group_by_change_type([r['change_type'] for r in results])
-        scored = self.scorer.score(hyps, refs, groups)
+        types = [r['change_type'] for r in results]
+        if self.per_type and protocol.groups == 'change_type':
+            groups = group_by_change_type(types)
+        elif self.per_type and protocol.groups == 'clevr_change':
+            groups = clevr_change_groups(types)
+        scored = self.scorer.score(hyps, refs, groups,
+                                   group_corpus=protocol.group_corpus)
 
         metrics = OrderedDict(scored['overall'])
         per_type = OrderedDict()

@@ -46,9 +46,11 @@ class CaptionScorer:
         metrics (Sequence[str]): any of ``'BLEU'`` (gives BLEU-1..4),
             ``'METEOR'``, ``'ROUGE-L'``, ``'CIDEr'``, ``'SPICE'``. Defaults
             to all but SPICE.
-        cider_variant (str): ``'CIDEr-D'`` (pycocoevalcap's Cider, what
-            papers report as CIDEr; default) or ``'CIDEr'`` (original,
-            unclipped). The score is reported as ``CIDEr`` either way.
+        cider_variant (str | Sequence[str]): ``'CIDEr-D'``
+            (pycocoevalcap's Cider, what papers report as CIDEr; default)
+            or ``'CIDEr'`` (original, unclipped). One variant is reported
+            as ``CIDEr``; a sequence of several reports each under its own
+            name (``CIDEr-D``, ``CIDEr``).
         spice (bool | str): ``'auto'`` runs SPICE where Java and Stanford
             CoreNLP are installed and otherwise logs once that it is
             skipped; True requires it (an error if unavailable); False never
@@ -71,9 +73,12 @@ class CaptionScorer:
         if unknown or not metrics:
             raise ValueError(f'unknown caption metrics {unknown}; choose '
                              f'from {METRIC_NAMES}')
-        if cider_variant not in CIDER_VARIANTS:
+        variants = ((cider_variant, ) if isinstance(cider_variant, str)
+                    else tuple(cider_variant))
+        bad = [v for v in variants if v not in CIDER_VARIANTS]
+        if bad or not variants:
             raise ValueError(f'unknown cider_variant {cider_variant!r}; '
-                             f'choose one of {CIDER_VARIANTS}')
+                             f'choose from {CIDER_VARIANTS}')
         if tokenizer not in TOKENIZERS:
             raise ValueError(f'unknown tokenizer {tokenizer!r}; choose one '
                              f'of {TOKENIZERS}')
@@ -81,7 +86,10 @@ class CaptionScorer:
             raise ValueError(f"spice must be True, False or 'auto', got "
                              f'{spice!r}')
         self.metrics = [m for m in METRIC_NAMES if m in metrics]
-        self.cider_variant = cider_variant
+        self.cider_variants = variants
+        # One variant keeps the key CIDEr; several are named each.
+        self.cider_keys = ({variants[0]: 'CIDEr'} if len(variants) == 1 else
+                           {v: v for v in variants})
         self.tokenizer = tokenizer
         self.java = java
         # Fail at construction, not after hours of training.
@@ -113,7 +121,12 @@ class CaptionScorer:
         """Names of the scores :meth:`score` returns, in order."""
         names = []
         for m in self.metrics:
-            names += [f'BLEU-{n}' for n in range(1, 5)] if m == 'BLEU' else [m]
+            if m == 'BLEU':
+                names += [f'BLEU-{n}' for n in range(1, 5)]
+            elif m == 'CIDEr':
+                names += list(self.cider_keys.values())
+            else:
+                names.append(m)
         return names
 
     @property
@@ -123,9 +136,14 @@ class CaptionScorer:
                'punctuation removed)' if self.tokenizer == 'ptb' else
                'simple Python tokenizer (lower-cased, punctuation removed; '
                'NOT PTB)')
-        cider = ('CIDEr-D (pycocoevalcap Cider: clipped, length penalty '
-                 'sigma=6, x10)' if self.cider_variant == 'CIDEr-D' else
-                 'original CIDEr (unclipped, no length penalty)')
+        described = {
+            'CIDEr-D': 'CIDEr-D (pycocoevalcap Cider: clipped, length '
+            'penalty sigma=6, x10)',
+            'CIDEr': 'original CIDEr (unclipped, no length penalty)'}
+        cider = ' and '.join(
+            described[v] + ('' if key == 'CIDEr' and len(self.cider_keys) == 1
+                            else f' as {key}')
+            for v, key in self.cider_keys.items())
         spice = 'on' if self.use_spice else (
             f'off ({self.spice_reason})' if self.spice_reason else 'off')
         return (f'pycocoevalcap 1.2 scorers called directly; tokenizer: '
@@ -134,7 +152,8 @@ class CaptionScorer:
                 f'CIDEr variant: {cider}, document frequencies from the whole '
                 f'evaluated set; SPICE: {spice}')
 
-    def score(self, hypotheses, references, groups=None):
+    def score(self, hypotheses, references, groups=None,
+              group_corpus='whole'):
         """Score hypotheses against their references.
 
         Args:
@@ -143,6 +162,10 @@ class CaptionScorer:
                 (at least one each).
             groups (dict[str, list[int]], optional): subsets to score as
                 well, by index into ``hypotheses``.
+            group_corpus (str): ``'whole'``: a group's CIDEr uses document
+                frequencies of the whole set; ``'own'``: of the group alone,
+                as a separate coco-caption run over the group would. (The
+                other metrics do not depend on the rest of the set.)
 
         Returns:
             dict: ``overall`` (name -> score), ``groups`` (group ->
@@ -191,7 +214,9 @@ class CaptionScorer:
                         for h, r in zip(hyps, refs)
                     ]
                 elif metric == 'CIDEr':
-                    values = cider_per_image(hyps, refs, self.cider_variant)
+                    self._score_cider(hyps, refs, groups, group_corpus,
+                                      overall, by_group, per_image)
+                    continue
                 else:  # SPICE
                     values = spice_per_image(hyps, refs)
                 per_image[metric] = values
@@ -200,6 +225,21 @@ class CaptionScorer:
                 for g, idx in groups.items():
                     by_group[g][metric] = mean_of(values, idx)
         return dict(overall=overall, groups=by_group, per_image=per_image)
+
+    def _score_cider(self, hyps, refs, groups, group_corpus, overall,
+                     by_group, per_image):
+        for variant, key in self.cider_keys.items():
+            values = cider_per_image(hyps, refs, variant)
+            per_image[key] = values
+            overall[key] = float(np.mean(values)) if values else 0.0
+            for g, idx in groups.items():
+                if group_corpus == 'own':
+                    own = cider_per_image([hyps[i] for i in idx],
+                                          [refs[i] for i in idx], variant)
+                    by_group[g][key] = float(np.mean(own)) if own else 0.0
+                else:
+                    by_group[g][key] = (float(np.mean(
+                        [values[i] for i in idx])) if idx else 0.0)
 
     def log_skipped(self):
         """Log, once per process, that SPICE is skipped (if it is)."""
