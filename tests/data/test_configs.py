@@ -45,4 +45,7 @@ def test_benchmark_configs_parse(repo_root, name):
     cfg = Config.fromfile(repo_root / 'configs/_base_/datasets' / name)
     assert cfg.train_dataloader.dataset.type == 'DiffCaptionDataset'
     assert cfg.test_dataloader.dataset.split == 'test'
-    assert cfg.test_evaluator == dict(type='CaptionMetric')
+    assert cfg.val_dataloader.dataset.split == 'val'
+    # Each benchmark is scored with its peers' protocol (docs/benchmarks.md).
+    assert [m.type for m in cfg.test_evaluator] == ['CaptionMetric']
+    assert cfg.test_evaluator[0].protocol != 'coco'

@@ -1,8 +1,10 @@
-# Shared body of the benchmark dataset configs (spot_the_diff.py, ...):
-# a manifest made by `onediff data import`, images resized to img_size.
+# Shared body of the benchmark dataset configs (clevr_change.py, ...): a
+# manifest made by `onediff data import`, read per split. No augmentation:
+# the peers train on fixed features, a flip would swap "left" and "right" in
+# the captions, and a colour jitter could fake or hide a colour change.
 dataset_type = 'DiffCaptionDataset'
 data_root = 'data/benchmark'  # set by each benchmark's config
-img_size = 224
+img_size = 224  # what the peers' ResNet-101 features see
 task_prompts = dict()  # set by each benchmark's config
 
 train_pipeline = [
@@ -26,6 +28,7 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(**_dataset, split='train', pipeline=train_pipeline),
 )
+# Checkpoints are selected on val; test is read only by tools/test.py.
 val_dataloader = dict(
     batch_size=16,
     num_workers=2,
@@ -52,5 +55,7 @@ test_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline),
 )
-val_evaluator = dict(type='CaptionMetric')
+# A list, so that --cfg-options val_evaluator.0.metrics=... stays a metric
+# argument (mmengine reads a top-level `metrics` key as an Evaluator's).
+val_evaluator = [dict(type='CaptionMetric')]  # each benchmark sets protocol
 test_evaluator = val_evaluator

@@ -1,13 +1,19 @@
 # birds-to-words: make the manifest with
 #   onediff data import birds-to-words --src <upstream folder> \
-#       --out data/birds-to-words/manifest.jsonl --root data/birds-to-words --drop-missing
+#       --out data/birds-to-words/manifest.jsonl --root data/birds-to-words
+# (docs/benchmarks.md: where the data lives, what the importer checks).
 _base_ = ['./benchmark_manifest.py']
 
 data_root = 'data/birds-to-words'
-task_prompts = dict(birds_to_words='Describe how the second bird differs from the first.')
+manifest = data_root + '/manifest.jsonl'
+# Descriptions are paragraphs that name the birds "animal 1" and "animal 2".
+prompt = 'Compare animal 1 in the first photo with animal 2 in the second.'
+task_prompts = dict(birds_to_words=prompt)
 
-# The base's pipelines resize to 224 px; give new ones here to change it.
 _dataset = dict(data_root=data_root, task_prompts=task_prompts)
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)
+# IDC-PCL's eval.py: BLEU, METEOR, ROUGE-L, CIDEr-D and CIDEr.
+val_evaluator = [dict(type='CaptionMetric', protocol='birds-to-words')]
+test_evaluator = val_evaluator

@@ -1,13 +1,19 @@
 # clevr-dc: make the manifest with
 #   onediff data import clevr-dc --src <upstream folder> \
-#       --out data/clevr-dc/manifest.jsonl --root data/clevr-dc --drop-missing
+#       --out data/clevr-dc/manifest.jsonl --root data/clevr-dc
+# (docs/benchmarks.md: where the data lives, what the importer checks).
 _base_ = ['./benchmark_manifest.py']
 
 data_root = 'data/clevr-dc'
-task_prompts = dict(clevr_dc='Describe what changed between the two scenes, ignoring the viewpoint.')
+manifest = data_root + '/manifest.jsonl'
+# Every pair has one change, under a drastic viewpoint change.
+prompt = 'Describe what changed; the viewpoint changed as well.'
+task_prompts = dict(clevr_dc=prompt)
 
-# The base's pipelines resize to 224 px; give new ones here to change it.
 _dataset = dict(data_root=data_root, task_prompts=task_prompts)
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)
+# DIRL's evaluate_dc.py: coco-caption on the whole test set.
+val_evaluator = [dict(type='CaptionMetric', protocol='clevr-dc-dirl')]
+test_evaluator = val_evaluator

@@ -1,0 +1,16 @@
+# OneDiff at CPU scale fine-tuned on Birds-to-Words alone, scored with its
+# peers' protocol. Recipe: configs/_base_/benchmark_finetune.py; data,
+# commands and published numbers: docs/benchmarks.md.
+_base_ = [
+    '../_base_/benchmark_finetune.py',
+    '../_base_/datasets/birds_to_words.py',
+]
+
+# Paragraphs of several sentences (about 32 words on average, Forbes et al.
+# 2019): long captions, a larger vocabulary, words seen once become [UNK].
+model = dict(decoder=dict(
+    vocab_size=4096, max_length=96, max_positions=176, min_freq=2,
+    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
+
+# The protocol reports CIDEr-D and the original CIDEr; select on CIDEr-D.
+default_hooks = dict(checkpoint=dict(save_best='caption/CIDEr-D'))

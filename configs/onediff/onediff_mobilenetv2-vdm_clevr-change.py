@@ -1,0 +1,12 @@
+# OneDiff at CPU scale fine-tuned on CLEVR-Change alone, scored with its
+# peers' protocol. Recipe: configs/_base_/benchmark_finetune.py; data,
+# commands and published numbers: docs/benchmarks.md.
+_base_ = [
+    '../_base_/benchmark_finetune.py',
+    '../_base_/datasets/clevr_change.py',
+]
+
+# Captions are one short sentence; the vocabulary has under a hundred words.
+model = dict(decoder=dict(
+    vocab_size=512, max_length=24,
+    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
