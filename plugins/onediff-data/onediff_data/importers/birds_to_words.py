@@ -3,6 +3,7 @@ import csv
 import hashlib
 from collections import OrderedDict
 from pathlib import Path
+from urllib.parse import urlparse
 
 from onediff_kit.registry import IMPORTERS
 
@@ -16,8 +17,13 @@ SPLITS = {'train': 'train', 'val': 'val', 'validation': 'val', 'dev': 'val',
 
 
 def image_name(url):
-    """A file name for an image URL: its last path part without query."""
-    name = url.split('?', 1)[0].rstrip('/').rsplit('/', 1)[-1]
+    """A file name for an image URL: its last two path parts without query.
+
+    iNaturalist URLs end in ``photos/<id>/medium.jpg``: the last part
+    alone would give every image the same name (``<id>_medium.jpg``).
+    """
+    parts = [p for p in urlparse(url).path.split('/') if p]
+    name = '_'.join(parts[-2:])
     return name or hashlib.sha1(url.encode()).hexdigest()[:16] + '.jpg'
 
 
