@@ -59,9 +59,8 @@ def merge_args(cfg, args):
         from onediff_kit.config_check import check_cfg_options
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
-    if not args.verbose:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
-            dict(type='ConsoleProgressHook')]
+    from onediff_kit.cli.console import add_progress_hook
+    add_progress_hook(cfg, args.verbose)
     evaluators = cfg.test_evaluator
     if isinstance(evaluators, dict):
         evaluators = [evaluators]

@@ -124,13 +124,10 @@ def merge_args(cfg, args):
 def show_console(cfg, verbose):
     """Print the config summary (rank 0) and, unless ``verbose``, draw
     progress bars and score tables with ConsoleProgressHook."""
-    from onediff_kit.cli.console import config_summary
+    from onediff_kit.cli.console import add_progress_hook, config_summary
     if os.environ.get('RANK', '0') == '0':
         print(config_summary(cfg), flush=True)
-    hooks = list(cfg.get('custom_hooks', None) or [])
-    if not verbose and not any(
-            h.get('type') == 'ConsoleProgressHook' for h in hooks):
-        cfg.custom_hooks = hooks + [dict(type='ConsoleProgressHook')]
+    add_progress_hook(cfg, verbose)
 
 
 # Errors that explain themselves: the command line prints them without a

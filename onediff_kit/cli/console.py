@@ -94,6 +94,15 @@ def runner_console(verbose=False):
         yield
 
 
+def add_progress_hook(cfg, verbose):
+    """Unless ``verbose``, append ``ConsoleProgressHook`` to the config's
+    ``custom_hooks`` (once)."""
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not verbose and not any(
+            h.get('type') == 'ConsoleProgressHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='ConsoleProgressHook')]
+
+
 def _names(cfg_part):
     if isinstance(cfg_part, dict):
         return cfg_part.get('type', '?')
