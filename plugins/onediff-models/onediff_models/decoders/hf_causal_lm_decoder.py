@@ -17,6 +17,14 @@ class HFCausalLMDecoder(BaseDecoder):
     uses the model's own ``generate`` (greedy or beam search, with its
     key/value cache).
 
+    With ``lora`` the LM is wrapped by peft: its own weights are frozen
+    here, at build time, and only the adapter can train. ``OneDiff`` keeps
+    what a part froze at build time frozen in every stage, so a stage whose
+    ``trainable`` names ``'decoder'`` trains the adapter alone, and one
+    that does not name it freezes the adapter too. Without ``lora`` such a
+    stage fine-tunes the whole LM. :meth:`merge_lora` folds the adapter
+    into the LM's weights (``tools/model_converters/merge_lora.py``).
+
     Args:
         model_path (str): local directory with the model and its tokenizer;
             loaded with ``local_files_only`` (no download).
@@ -27,12 +35,21 @@ class HFCausalLMDecoder(BaseDecoder):
         num_beams (int): 1 = greedy, else beam search.
         length_penalty (float): beam-search length normalisation exponent.
         torch_dtype (str, optional): e.g. ``'bfloat16'`` for large models.
+            The visual prefix is cast to the LM's dtype.
+        lora (dict, optional): a LoRA adapter on the LM through peft:
+            ``r`` (rank), ``alpha``, ``dropout`` and ``target_modules``
+            (module names, e.g. ``['q_proj', 'v_proj']``); optional
+            ``bias`` (``'none'``). None: no adapter.
+        gradient_checkpointing (bool): recompute the LM's activations in
+            the backward pass (Hugging Face's
+            ``gradient_checkpointing_enable``): less memory, more time.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, model_path, from_config=False,
                  prompt_template='{prompt}', max_length=24, num_beams=1,
-                 length_penalty=1.0, torch_dtype=None, init_cfg=None):
+                 length_penalty=1.0, torch_dtype=None, lora=None,
+                 gradient_checkpointing=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         from transformers import (AutoConfig, AutoModelForCausalLM,
                                   AutoTokenizer)
@@ -55,10 +72,59 @@ class HFCausalLMDecoder(BaseDecoder):
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.embed_dims = self.lm.get_input_embeddings().embedding_dim
+        if gradient_checkpointing:
+            # Non-reentrant: gradients reach the prefix (and the adapter)
+            # although the LM's own inputs never require grad.
+            self.lm.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs=dict(use_reentrant=False))
+        self.lora = None
+        if lora is not None:
+            self.lm = self._add_lora(self.lm, lora)
+            self.lora = dict(lora)
         self.prompt_template = prompt_template
         self.max_length = max_length
         self.num_beams = num_beams
         self.length_penalty = length_penalty
+
+    @staticmethod
+    def _add_lora(lm, lora):
+        from peft import LoraConfig, get_peft_model
+        known = {'r', 'alpha', 'dropout', 'target_modules', 'bias'}
+        unknown = set(lora) - known
+        missing = {'r', 'alpha', 'target_modules'} - set(lora)
+        if unknown or missing:
+            raise ValueError(
+                f'decoder.lora: unknown keys {sorted(unknown)}, missing keys '
+                f'{sorted(missing)}; give r, alpha, target_modules and '
+                'optionally dropout and bias')
+        config = LoraConfig(
+            r=lora['r'], lora_alpha=lora['alpha'],
+            lora_dropout=lora.get('dropout', 0.0),
+            target_modules=list(lora['target_modules']),
+            bias=lora.get('bias', 'none'), task_type='CAUSAL_LM')
+        try:
+            return get_peft_model(lm, config)
+        except ValueError as exc:  # e.g. no module matches target_modules
+            raise ValueError(f'decoder.lora: {exc}') from None
+
+    def init_weights(self):
+        """Nothing to do: the LM and the adapter come initialised.
+
+        mmengine's recursive init would call the LM's own ``init_weights``,
+        which redraws peft's adapter (LoRA's B must start at zero).
+        """
+
+    def merge_lora(self):
+        """Fold the LoRA adapter into the LM's weights (peft's
+        ``merge_and_unload``); the decoder then holds a plain LM."""
+        if self.lora is None:
+            return
+        self.lm = self.lm.merge_and_unload()
+        self.lora = None
+
+    @property
+    def lm_dtype(self):
+        return self.lm.get_input_embeddings().weight.dtype
 
     def _encode(self, text):
         return self.tokenizer(text, add_special_tokens=False)['input_ids']
@@ -75,6 +141,7 @@ class HFCausalLMDecoder(BaseDecoder):
         return table(torch.tensor(ids, dtype=torch.long, device=device))
 
     def loss(self, prefix, data_samples):
+        prefix = prefix.to(self.lm_dtype)
         b, t, d = prefix.shape
         eos, device = self.tokenizer.eos_token_id, prefix.device
         texts = []
@@ -102,6 +169,7 @@ class HFCausalLMDecoder(BaseDecoder):
     @torch.no_grad()
     def generate(self, prefix, data_samples, num_beams=None, max_length=None):
         """Generated ids (new tokens only), left-padded prompts."""
+        prefix = prefix.to(self.lm_dtype)
         b, t, d = prefix.shape
         device = prefix.device
         prompts = [self._prompt_ids(s) for s in data_samples]

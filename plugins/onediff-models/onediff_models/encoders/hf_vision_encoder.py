@@ -26,11 +26,15 @@ class HFVisionEncoder(BaseEncoder):
         frozen (bool): freeze the whole tower (kept in eval mode).
         probe_size (int, optional): side of the dummy input used at build
             time; defaults to the model config's ``image_size``.
+        gradient_checkpointing (bool): recompute the tower's activations in
+            the backward pass (Hugging Face's
+            ``gradient_checkpointing_enable``) when it trains.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, model_path, layers=(-1, ), from_config=False,
-                 frozen=False, probe_size=None, init_cfg=None):
+                 frozen=False, probe_size=None, gradient_checkpointing=False,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         from transformers import AutoConfig, AutoModel
         config = AutoConfig.from_pretrained(model_path, local_files_only=True)
@@ -40,6 +44,9 @@ class HFVisionEncoder(BaseEncoder):
         else:
             model = AutoModel.from_pretrained(model_path,
                                               local_files_only=True)
+        if gradient_checkpointing:
+            model.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs=dict(use_reentrant=False))
         # A two-tower model (CLIPModel, SiglipModel): keep the vision tower.
         self.model = getattr(model, 'vision_model', model)
         cfg = vision_config or config
