@@ -18,6 +18,7 @@ def run(args):
         MMLogger.get_instance('onediff_eval', log_level='ERROR')
     cfg = dict(
         metrics=args.metrics,
+        protocol=args.protocol,
         cider_variant=args.cider,
         spice={'auto': 'auto', 'on': True, 'off': False}[args.spice],
         tokenizer=args.tokenizer,
@@ -27,6 +28,9 @@ def run(args):
         result = score_files(args.preds, args.refs, args.split,
                              args.allow_missing, args.semantic, **cfg)
     except (EvaluationInputError, ManifestError) as exc:
+        print(f'onediff eval: error: {exc}', file=sys.stderr)
+        return 2
+    except ValueError as exc:  # e.g. an unknown --protocol
         print(f'onediff eval: error: {exc}', file=sys.stderr)
         return 2
     except RuntimeError as exc:  # Java missing, METEOR/PTB failures
@@ -94,11 +98,16 @@ def add_parser(subparsers):
         help='any of BLEU METEOR ROUGE-L CIDEr SPICE (default: all but '
         'SPICE; drop METEOR where Java is missing)')
     p.add_argument(
+        '--protocol',
+        default='coco',
+        help="a benchmark's published protocol: clevr-change-duda, "
+        'spot-the-diff-merged, ier-nct, birds-to-words, clevr-dc-dirl '
+        '(docs/benchmarks.md); default coco: per change type, CIDEr-D')
+    p.add_argument(
         '--cider',
-        default='CIDEr-D',
         choices=['CIDEr-D', 'CIDEr'],
-        help='CIDEr-D: pycocoevalcap Cider, the usual number (default); '
-        'CIDEr: original unclipped CIDEr')
+        help="CIDEr-D: pycocoevalcap Cider, the usual number (the protocol's "
+        'default); CIDEr: original unclipped CIDEr')
     p.add_argument(
         '--spice',
         default='auto',

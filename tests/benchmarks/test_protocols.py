@@ -1,4 +1,6 @@
 """The benchmark protocols of CaptionMetric score as the peers' code does."""
+import json
+
 import pytest
 
 from onediff_kit.evaluation import score_samples
@@ -105,3 +107,28 @@ def test_birds_to_words_reports_cider_d_and_cider():
 def test_unknown_protocol_names_the_known_ones():
     with pytest.raises(ValueError, match='clevr-change-duda'):
         score_samples(clevr_samples(), protocol='clevr', **FAST)
+
+
+def test_onediff_eval_takes_the_protocol(tmp_path):
+    from onediff_kit.cli.main import main
+    samples = clevr_samples()
+    refs = tmp_path / 'refs.jsonl'
+    refs.write_text(''.join(
+        json.dumps(dict(pair_id=s['pair_id'], before='a.png',
+                        after='b.png', captions=s['captions'], split='test',
+                        task='clevr_change',
+                        change_type=s['change_type'])) + '\n'
+        for s in samples))
+    preds = tmp_path / 'preds.json'
+    preds.write_text(json.dumps([
+        dict(image_id=s['pair_id'], caption=s['pred_caption'])
+        for s in samples]))
+    out = tmp_path / 'scores.json'
+    argv = ['eval', '--preds', str(preds), '--refs', str(refs), '--out',
+            str(out), '--metrics', 'BLEU', 'CIDEr']
+    assert main(argv + ['--protocol', 'clevr-change-duda']) == 0
+    report = json.loads(out.read_text())
+    assert report['protocol'].startswith('clevr-change-duda protocol')
+    assert list(report['per_type'])[:2] == ['semantic_change',
+                                            'non_semantic_change']
+    assert main(argv + ['--protocol', 'clevr']) == 2
