@@ -12,9 +12,10 @@ _base_ = [
     './default_runtime.py',
 ]
 
-# 3000 iterations of 16 pairs: under one pass over CLEVR-Change's and
-# CLEVR-DC's training pairs, many over IER's 3,061; best-on-val selection
-# guards the small sets against over-fitting.
+# 3000 iterations of 16 pairs (48,000 samples): about one pass over
+# CLEVR-Change's or CLEVR-DC's tens of thousands of training pairs, several
+# over Spot-the-Diff's 8,529 and IER's 3,061; selection on val guards the
+# small sets against over-fitting. A CPU budget, not a tuned schedule.
 max_iters = 3000
 val_interval = 500
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)

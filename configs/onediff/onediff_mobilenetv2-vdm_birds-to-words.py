@@ -6,8 +6,8 @@ _base_ = [
     '../_base_/datasets/birds_to_words.py',
 ]
 
-# Paragraphs of several sentences (about 32 words on average, Forbes et al.
-# 2019): long captions, a larger vocabulary, words seen once become [UNK].
+# Paragraphs of several sentences (26-55 words in the dataset README's four
+# samples): long captions, a larger vocabulary, words seen once -> [UNK].
 model = dict(decoder=dict(
     vocab_size=4096, max_length=96, max_positions=176, min_freq=2,
     vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
