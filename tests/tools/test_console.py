@@ -125,3 +125,21 @@ def test_scores_table_is_compact():
         '  caption   BLEU-4 0.5000  CIDEr 1.2500',
         '  pointing  hit_rate 0.4000',
     ]
+
+
+def test_console_stream_filters_records_not_text():
+    import io
+
+    from onediff_kit.cli.console import ConsoleStream
+    out = io.StringIO()
+    quiet, verbose = ConsoleStream(out), ConsoleStream(out, verbose=True)
+    info = '11/29 03:06:08 - mmengine - \x1b[4m\x1b[97mINFO\x1b[0m - x\n'
+    warning = '11/29 03:06:08 - mmengine - WARNING - careful\n'
+    restart = ('11/29 03:06:08 - mmengine - WARNING - Reach the end of the '
+               'dataloader, it will be restarted\n')
+    assert not quiet.shows(info) and verbose.shows(info)
+    assert quiet.shows(warning) and quiet.shows('a plain print\n')
+    assert not quiet.shows(restart) and not verbose.shows(restart)
+    quiet.write(info)
+    quiet.write(warning)
+    assert out.getvalue() == warning
