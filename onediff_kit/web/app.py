@@ -77,38 +77,44 @@ def build_page(service, examples=()):
                     'an after image, or pick an example pair, then press '
                     '**Caption**.')
         with gr.Row():
-            before = gr.File(label='Before image', file_types=['image'],
-                             type='filepath', elem_id='before')
-            after = gr.File(label='After image', file_types=['image'],
-                            type='filepath', elem_id='after')
-        with gr.Row():
-            num_beams = gr.Slider(1, info['max_num_beams'], step=1,
-                                  value=info['default_num_beams'],
-                                  label='Beam size (1 = greedy)',
-                                  elem_id='beam')
-            max_length = gr.Slider(1, info['max_max_length'], step=1,
-                                   value=info['default_max_length'],
-                                   label='Max length (tokens)',
-                                   elem_id='max_length')
-            tasks = list(info['task_prompts'])
-            task = gr.Dropdown(
-                choices=[(f'{t}: {p}', t)
-                         for t, p in info['task_prompts'].items()],
-                value=info['default_task'], label='Task prompt',
-                interactive=bool(tasks), elem_id='task')
-        run = gr.Button('Caption', variant='primary', elem_id='run')
-        message = gr.Markdown(elem_id='message')
-        caption_box = gr.Textbox(label='Caption', interactive=False,
-                                 elem_id='caption')
-        beams = gr.Dataframe(headers=BEAM_HEADERS, label='Beam-search '
-                             'alternatives (score: sum of the token '
-                             'log-probabilities / length ** length_penalty)',
-                             interactive=False, elem_id='beams')
-        figure = gr.Image(label='Delta-token attention over both images',
-                          type='numpy', interactive=False, elem_id='figure')
-        if examples:
-            gr.Examples([list(pair) for pair in examples], [before, after],
-                        label='Example pairs (synthetic generator)')
+            with gr.Column():
+                with gr.Row():
+                    before = gr.File(label='Before image',
+                                     file_types=['image'], type='filepath',
+                                     elem_id='before')
+                    after = gr.File(label='After image',
+                                    file_types=['image'], type='filepath',
+                                    elem_id='after')
+                num_beams = gr.Slider(1, info['max_num_beams'], step=1,
+                                      value=info['default_num_beams'],
+                                      label='Beam size (1 = greedy)',
+                                      elem_id='beam')
+                max_length = gr.Slider(1, info['max_max_length'], step=1,
+                                       value=info['default_max_length'],
+                                       label='Max length (tokens)',
+                                       elem_id='max_length')
+                task = gr.Dropdown(
+                    choices=[(f'{t}: {p}', t)
+                             for t, p in info['task_prompts'].items()],
+                    value=info['default_task'], label='Task prompt',
+                    interactive=bool(info['task_prompts']), elem_id='task')
+                run = gr.Button('Caption', variant='primary', elem_id='run')
+                if examples:
+                    gr.Examples([list(pair) for pair in examples],
+                                [before, after],
+                                label='Example pairs (synthetic generator)',
+                                elem_id='examples')
+            with gr.Column():
+                message = gr.Markdown(elem_id='message')
+                caption_box = gr.Textbox(label='Caption', interactive=False,
+                                         elem_id='caption')
+                beams = gr.Dataframe(
+                    headers=BEAM_HEADERS, label='Beam-search alternatives '
+                    '(score: sum of the token log-probabilities / length ** '
+                    'length_penalty)', interactive=False, elem_id='beams')
+                figure = gr.Image(
+                    label='Delta-token attention over both images',
+                    type='numpy', interactive=False, elem_id='figure')
         run.click(caption, [before, after, num_beams, max_length, task],
                   [caption_box, beams, figure, message], api_name='caption')
     return page

@@ -100,8 +100,8 @@ class CaptionService:
 
     # ------------------------------------------------------------- images
     def read(self, path, name):
-        """An uploaded file as an ``(H, W, 3)`` uint8 array, and a note on
-        its size and mode.
+        """An uploaded file as an ``(H, W, 3)`` uint8 array, and its mode
+        as read (e.g. ``'L'``, ``'RGBA'``).
 
         Raises:
             InputError: missing, empty, not an image, or too many pixels.
