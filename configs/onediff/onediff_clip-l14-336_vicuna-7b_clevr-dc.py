@@ -1,0 +1,17 @@
+# The paper-scale recipe (onediff_clip-l14-336_vicuna-7b_diffcap.py: CLIP
+# ViT-L/14-336, VDM from BERT-base, Vicuna-7B with LoRA, Coupled Sample
+# Training then multi-task tuning on the difference mixture), with the
+# checkpoint selected on CLEVR-DC's val split and its test split scored
+# with the peers' protocol (docs/benchmarks.md). The CLEVR-DC prompt is
+# the same in training and evaluation.
+_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+
+prompt = 'Describe what changed; the viewpoint changed as well.'
+_eval = dict(dataset=dict(data_root='data/clevr-dc',
+                          task_prompts=dict(clevr_dc=prompt)))
+train_dataloader = dict(
+    dataset=dict(task_prompts=dict(clevr_dc=prompt)))
+val_dataloader = _eval
+test_dataloader = _eval
+val_evaluator = [dict(type='CaptionMetric', protocol='clevr-dc-dirl')]
+test_evaluator = val_evaluator
