@@ -39,8 +39,8 @@ def test_clevr_change_duda_groups_are_scored_as_own_corpora():
     assert n == dict(semantic_change=15, non_semantic_change=3, color=2,
                      material=3, add=3, drop=3, move=3, distractor=3)
     # Each group is what a separate coco-caption run over it gives.
-    for group, members in (('semantic_change',
-                            [s for s in samples if s['change_type'] != 'none']),
+    semantic = [s for s in samples if s['change_type'] != 'none']
+    for group, members in (('semantic_change', semantic),
                            ('material', samples[3:6]),
                            ('distractor', samples[15:])):
         alone = score_samples(members, protocol='coco', per_type=False,

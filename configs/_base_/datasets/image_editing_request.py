@@ -1,6 +1,7 @@
 # image-editing-request: make the manifest with
 #   onediff data import image-editing-request --src <upstream folder> \
-#       --out data/image-editing-request/manifest.jsonl --root data/image-editing-request
+#       --out data/image-editing-request/manifest.jsonl \
+#       --root data/image-editing-request
 # (docs/benchmarks.md: where the data lives, what the importer checks).
 _base_ = ['./benchmark_manifest.py']
 
