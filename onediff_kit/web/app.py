@@ -111,7 +111,8 @@ def build_page(service, examples=()):
                 beams = gr.Dataframe(
                     headers=BEAM_HEADERS, label='Beam-search alternatives '
                     '(score: sum of the token log-probabilities / length ** '
-                    'length_penalty)', interactive=False, elem_id='beams')
+                    'length_penalty)', interactive=False, wrap=True,
+                    column_widths=['12%', '68%', '20%'], elem_id='beams')
                 figure = gr.Image(
                     label='Delta-token attention over both images',
                     type='numpy', interactive=False, elem_id='figure')
