@@ -142,3 +142,17 @@ def test_service_refuses_bad_options_before_reading_images(captioner):
     service = CaptionService(captioner)
     with pytest.raises(InputError, match='before image missing'):
         service.caption(None, None)
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--port', '0'], '--port must be from 1 to 65535'),
+    (['--max-queue', '0'], '--max-queue must be at least 1'),
+    (['--checkpoint', 'missing.pth'], 'missing.pth not found'),
+])
+def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message):
+    from onediff_kit.cli.main import main
+    argv = ['serve', '--config', tiny['config'], '--checkpoint',
+            tiny['checkpoint'], *args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('onediff serve: error:') and message in err
