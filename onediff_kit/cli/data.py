@@ -58,6 +58,8 @@ def run_import(args):
         options['per_entry'] = True
     if args.image_dir is not None:
         options['image_dir'] = args.image_dir
+    if args.drop_empty_references:
+        options['drop_empty_references'] = True
     for item in args.option or []:
         key, _, value = item.partition('=')
         try:
@@ -71,18 +73,17 @@ def run_import(args):
         print(f'error: {args.format}: {exc}', file=sys.stderr)
         return 2
     root = Path(args.root if args.root is not None else args.src)
-    records, missing, outside = [], 0, 0
+    records, missing, outside = [], [], 0
     for rec in result.records:
         issues = validate_record(rec, root, check_files=True)
         if any('outside the root' in r for _, r in issues):
             outside += 1
             continue
         if issues:
-            missing += 1
+            missing.append(rec)
             if args.drop_missing:
                 continue
         records.append(rec)
-    write_manifest(args.out, records)
     upstream = sum(result.stats.get('pairs', {}).values())
     print(f'{args.format}: {len(result.records)} records from {upstream} '
           f'upstream pairs in {args.src}')
@@ -94,12 +95,32 @@ def run_import(args):
         print(f'  dropped {outside} pairs whose image path leaves the root '
               f'{root}')
     if missing:
-        verb = 'dropped' if args.drop_missing else 'kept (use --drop-missing)'
-        print(f'  {missing} pairs have a missing image file under {root}: '
-              f'{verb}')
+        print(_missing_hint(missing, root, args.drop_missing))
+    if not records:
+        print(f'error: {args.format}: no pair kept from {args.src} with '
+              f'images under --root {root}; nothing written to {args.out}. '
+              f'{_ROOT_HELP}', file=sys.stderr)
+        return 1
+    write_manifest(args.out, records)
     print(f'wrote {len(records)} records to {args.out}')
     _print_counts(summarize(records))
     return 0
+
+
+_ROOT_HELP = ('--root must be the folder that holds the images (their '
+              'paths in the manifest are relative to it; default: --src)')
+
+
+def _missing_hint(missing, root, dropped):
+    """One paragraph on pairs whose image files are not under the root."""
+    first = missing[0]
+    example = next(root / first[k] for k in ('before', 'after')
+                   if not (root / first[k]).is_file())
+    verb = 'dropped (--drop-missing)' if dropped else 'kept in the manifest'
+    return (f'  {len(missing)} pairs have a missing image file under the '
+            f'root {root} (e.g. {example}): {verb}. If the images are '
+            f'elsewhere, {_ROOT_HELP}; `onediff data check` lists what is '
+            'missing.')
 
 
 def run_synth(args):
@@ -158,7 +179,13 @@ def add_parser(subparsers):
     i.add_argument('--image-dir', help='image folder inside the root, for '
                    'importers that take one')
     i.add_argument('--drop-missing', action='store_true',
-                   help='leave out pairs whose image files are missing')
+                   help='leave out pairs whose image files are missing '
+                   'under --root (an import that keeps no pair fails)')
+    i.add_argument('--drop-empty-references', action='store_true',
+                   help='also leave out val/test pairs whose references '
+                   'are all empty upstream (default: kept, flagged '
+                   '"empty_references", as published scores count them; '
+                   'train pairs without a caption are always left out)')
     i.add_argument('--option', action='append', metavar='KEY=VALUE',
                    help='extra importer option (repeatable)')
     i.set_defaults(func=run_import)

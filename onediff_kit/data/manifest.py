@@ -13,7 +13,7 @@ from pathlib import Path
 from onediff_kit.data.image_io import ImageReadError, resolve_in_root
 
 REQUIRED_KEYS = ('pair_id', 'before', 'after', 'captions', 'split', 'task')
-OPTIONAL_KEYS = ('change_type', 'meta')
+OPTIONAL_KEYS = ('change_type', 'meta', 'empty_references')
 SPLITS = ('train', 'val', 'test')
 
 
@@ -58,15 +58,26 @@ def validate_record(rec, root=None, check_files=False):
         if key in rec and (not isinstance(rec[key], str) or not rec[key]):
             out.append((key, f'"{key}" must be a non-empty string, got '
                         f'{rec[key]!r}'))
+    flagged = rec.get('empty_references', False)
+    if not isinstance(flagged, bool):
+        out.append(('empty_references', '"empty_references" must be true or '
+                    f'false, got {flagged!r}'))
     if 'captions' in rec:
         caps = rec['captions']
         if not isinstance(caps, list):
             out.append(('captions', '"captions" must be a list of strings'))
         elif not caps:
             out.append(('captions', 'empty captions'))
+        elif flagged is True:
+            # An evaluation pair whose upstream references are all empty.
+            if not all(isinstance(c, str) and not c.strip() for c in caps):
+                out.append(('captions', '"empty_references": true but '
+                            '"captions" holds a non-empty caption'))
         elif not all(isinstance(c, str) and c.strip() for c in caps):
             out.append(('captions', 'empty captions: every caption must be '
-                        'a non-empty string'))
+                        'a non-empty string (an evaluation pair whose '
+                        'references are empty upstream is marked '
+                        '"empty_references": true)'))
     if rec.get('change_type') is not None and not isinstance(
             rec['change_type'], str):
         out.append(('change_type', '"change_type" must be a string'))

@@ -5,6 +5,7 @@ import pytest
 
 from onediff_kit.cli.main import main
 from onediff_kit.data import check_manifest, load_manifest
+from onediff_kit.data.manifest import validate_record
 from onediff_kit.registry import IMPORTERS
 
 
@@ -24,21 +25,37 @@ def test_spot_the_diff_real_files(shared_data):
     merged = _run('spot-the-diff', src)
     assert merged.stats['pairs'] == dict(train=8566, val=1493, test=1270)
     empty = dict(train=37, val=4, test=7)
-    assert merged.stats['dropped_empty'] == empty
-    assert _per_split(merged.records) == {
-        s: merged.stats['pairs'][s] - empty[s] for s in empty}
+    assert merged.stats['empty_references'] == empty
+    # Training pairs without a caption go; val/test ones stay, flagged.
+    assert merged.stats['dropped_empty'] == dict(train=37)
+    assert _per_split(merged.records) == dict(train=8529, val=1493,
+                                              test=1270)
+    flagged = [r for r in merged.records if r.get('empty_references')]
+    assert _per_split(flagged) == dict(val=4, test=7)
+    assert all(r['captions'] == [''] for r in flagged)
+    assert '9420' in {r['pair_id'] for r in flagged}
+    dropped = _run('spot-the-diff', src, drop_empty_references=True)
+    assert dropped.stats['dropped_empty'] == empty
+    assert _per_split(dropped.records) == dict(train=8529, val=1489,
+                                               test=1263)
     entries = _run('spot-the-diff', src, per_entry=True)
     assert entries.stats['pairs'] == dict(train=9524, val=1634, test=1404)
-    assert entries.stats['dropped_empty'] == dict(train=47, val=6, test=7)
+    assert entries.stats['empty_references'] == dict(train=47, val=6,
+                                                     test=7)
     ids = [r['pair_id'] for r in merged.records]
     assert len(ids) == len(set(ids))
+    for rec in merged.records:
+        assert not validate_record(rec), rec
     rec = next(r for r in merged.records if r['pair_id'] == '256')
     assert rec['before'] == 'resized_images/256.png'
     assert rec['after'] == 'resized_images/256_2.png'
     assert 'person with umbrella is gone' in rec['captions']
     # Merged references are the union of every entry's sentences.
-    n_caps = sum(len(r['captions']) for r in merged.records)
-    assert n_caps == sum(len(r['captions']) for r in entries.records)
+    def n_caps(res):
+        return sum(len(r['captions']) for r in res.records
+                   if not r.get('empty_references'))
+
+    assert n_caps(merged) == n_caps(entries)
 
 
 def test_image_editing_request_real_files(shared_data):
@@ -167,3 +184,69 @@ def test_importer_errors_name_file_and_key(tmp_path):
     (tmp_path / 'train.json').write_text(json.dumps([{'img_id': '1'}]))
     with pytest.raises(KeyError, match='train.json entry 0.*"sentences"'):
         _run('spot-the-diff', tmp_path)
+
+
+# ------------------------------------------- scoring a published prediction
+DDLA = {'BLEU-4': 0.0757, 'METEOR': 0.1091, 'ROUGE-L': 0.2797,
+        'CIDEr': 0.3506}
+
+
+def test_imported_spot_the_diff_scores_ddla_as_published(shared_data,
+                                                         tmp_path, capsys):
+    """import (no images) -> onediff eval of DDLA's published predictions
+    reproduces the published protocol: all 1,270 test pairs, including the
+    7 whose references are empty upstream."""
+    src = shared_data / 'spot-the-diff'
+    manifest = tmp_path / 'std.jsonl'
+    assert main(['data', 'import', 'spot-the-diff', '--src', str(src),
+                 '--root', str(tmp_path), '--out', str(manifest)]) == 0
+    text = capsys.readouterr().out
+    assert "empty_references: {'train': 37, 'val': 4, 'test': 7}" in text
+    assert "kept {'val': 4, 'test': 7} for evaluation" in text
+    out = tmp_path / 'scores.json'
+    assert main(['eval', '--preds',
+                 str(src / 'ddla_predictions' / 'ddla_rerun_predfile.json'),
+                 '--refs', str(manifest), '--split', 'test', '--out',
+                 str(out)]) == 0
+    saved = json.loads(out.read_text())
+    assert saved['counts']['pairs'] == 1270
+    assert saved['counts']['pairs_with_only_empty_references'] == 7
+    assert {k: round(saved['scores'][k], 4) for k in DDLA} == DDLA
+
+
+def test_training_never_sees_a_pair_without_caption(tmp_path):
+    from onediff_data.datasets import DiffCaptionDataset
+    recs = [dict(pair_id=str(i), before='a.png', after='b.png',
+                 captions=['a cube moved'], split='test', task='t')
+            for i in range(3)]
+    recs[1].update(captions=[''], empty_references=True)
+    manifest = tmp_path / 'm.jsonl'
+    manifest.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    train = DiffCaptionDataset(str(manifest), str(tmp_path), split='test')
+    assert [train.get_data_info(i)['pair_id'] for i in range(len(train))
+            ] == ['0', '2']
+    test = DiffCaptionDataset(str(manifest), str(tmp_path), split='test',
+                              test_mode=True)
+    assert len(test) == 3 and test.get_data_info(1)['captions'] == ['']
+    # The flag is the only way an empty caption passes the manifest check.
+    del recs[1]['empty_references']
+    assert 'empty captions' in validate_record(recs[1])[0][1]
+    recs[0]['empty_references'] = True
+    assert 'non-empty caption' in validate_record(recs[0])[0][1]
+
+
+def test_import_that_keeps_nothing_fails_and_points_at_root(shared_data,
+                                                            tmp_path,
+                                                            capsys):
+    out = tmp_path / 'm.jsonl'
+    root = tmp_path / 'wrong'
+    rc = main(['data', 'import', 'image-editing-request', '--src',
+               str(shared_data / 'image-editing-request'), '--root',
+               str(root), '--out', str(out), '--drop-missing'])
+    captured = capsys.readouterr()
+    assert rc == 1 and not out.exists()
+    assert f'3939 pairs have a missing image file under the root {root}' \
+        in captured.out
+    assert '--root must be the folder that holds the images' in captured.out
+    assert (f'no pair kept from {shared_data / "image-editing-request"} '
+            f'with images under --root {root}') in captured.err

@@ -100,7 +100,9 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
             the pair and the file; 'skip' counts and logs the pair and
             lets mmengine draw another one (training only, at most
             ``max_refetch`` times per item).
-        test_mode (bool): evaluation mode. Defaults to False.
+        test_mode (bool): evaluation mode. Defaults to False. Outside
+            it, pairs marked ``empty_references`` (no caption to learn;
+            docs/data_format.md) are left out and counted in the log.
         max_refetch (int): retries after a skipped pair. Defaults to 100.
         lazy_init (bool): defer reading the manifest. Defaults to False.
         indices (int | Sequence[int], optional): keep only these records.
@@ -138,6 +140,8 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
     def load_data_list(self):
         root = self.data_root or osp.dirname(self.ann_file)
         records = load_manifest(self.ann_file, split=self.split, root=root)
+        if not self.test_mode:
+            records = self._without_empty_references(records)
         data_list = []
         for rec in records:
             data_list.append(
@@ -156,3 +160,19 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
             raise ValueError(f'{self.ann_file}: no records of split '
                              f'{self.split!r}')
         return data_list
+
+    def _without_empty_references(self, records):
+        """Training records minus the pairs with no caption to learn."""
+        kept = [r for r in records if not r.get('empty_references')]
+        if len(kept) < len(records):
+            skipped = [r['pair_id'] for r in records
+                       if r.get('empty_references')]
+            print_log(
+                f'{type(self).__name__}: {len(skipped)} of {len(records)} '
+                f'pairs of split {self.split!r} in {self.ann_file} have only '
+                'empty references ("empty_references": true) and are not '
+                f'trained on: {", ".join(skipped[:5])}'
+                f'{" ..." if len(skipped) > 5 else ""}',
+                logger='current',
+                level=30)
+        return kept

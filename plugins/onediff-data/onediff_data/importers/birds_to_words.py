@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from onediff_kit.registry import IMPORTERS
 
-from .base import ImportResult, bump
+from .base import ImportResult, bump, references
 
 COLUMNS = ('img1ObservationURL', 'img1ImgURL', 'img1Species',
            'img1Selection', 'img2ObservationURL', 'img2ImgURL',
@@ -29,13 +29,31 @@ def image_name(url):
 
 @IMPORTERS.register_module(name='birds-to-words')
 class BirdsToWordsImporter:
-    """The 11-column TSV of Birds-to-Words, one description a row.
+    """The Birds-to-Words TSV (google-research-datasets/birds-to-words).
 
-    Rows of the same image pair (same ``img1ImgURL`` and ``img2ImgURL``)
-    are grouped into one record with up to ``max_captions`` descriptions,
-    in row order. Images are expected as ``<image_dir>/<URL file name>``;
-    the URLs, species and observation pages stay in ``meta`` so the images
-    can be fetched.
+    Layout read::
+
+        src/birds-to-words-v1.0.tsv   (or ``src`` is the TSV itself)
+        <root>/images/<image_name(img1ImgURL)>   (before)
+        <root>/images/<image_name(img2ImgURL)>   (after)
+
+    The TSV is tab-separated, UTF-8, with a header row naming (at least,
+    in any order) the 11 columns ``img1ObservationURL``, ``img1ImgURL``,
+    ``img1Species``, ``img1Selection``, ``img2ObservationURL``,
+    ``img2ImgURL``, ``img2Species``, ``img2Selection``, ``split``
+    (``train``, ``val``/``validation``/``dev`` or ``test``), ``annN`` and
+    ``description`` (one paragraph comparing animal1 and animal2). The
+    images are not in the release: a pair's file names are those of its
+    two URLs, :func:`image_name` (the last two path parts joined by ``_``:
+    ``https://.../photos/123/medium.jpg`` -> ``123_medium.jpg``).
+
+    Rows of the same image pair (same ``img1ImgURL`` and ``img2ImgURL``,
+    which must keep one split) become one record, id the first 12 hex
+    digits of the SHA-1 of the two URLs joined by a tab, with up to
+    ``max_captions`` descriptions in row order (``captions_cut`` counts
+    pairs with more). The URLs, species and observation pages stay in
+    ``meta`` so the images can be fetched. Pairs without a non-empty
+    description are treated as :func:`.base.references` says.
 
     Args:
         tsv (str): the TSV file name inside ``src`` (or a path).
@@ -43,11 +61,15 @@ class BirdsToWordsImporter:
         image_dir (str): folder of the images, relative to the data root.
             Defaults to 'images'.
         max_captions (int): references kept per pair. Defaults to 5.
+        drop_empty_references (bool): also drop val/test pairs whose
+            references are all empty. Defaults to False.
         task (str): task name. Defaults to 'birds_to_words'.
     """
 
     def __init__(self, tsv='birds-to-words-v1.0.tsv', image_dir='images',
-                 max_captions=5, task='birds_to_words'):
+                 max_captions=5, drop_empty_references=False,
+                 task='birds_to_words'):
+        self.drop_empty_references = drop_empty_references
         self.tsv = tsv
         self.image_dir = image_dir
         self.max_captions = max_captions
@@ -86,8 +108,9 @@ class BirdsToWordsImporter:
         for (url1, url2), group in groups.items():
             split = group['split']
             bump(result.stats, 'pairs', split)
-            if not group['rows']:
-                bump(result.stats, 'dropped_empty', split)
+            refs = references(group['rows'][:self.max_captions], split,
+                              result.stats, self.drop_empty_references)
+            if refs is None:
                 continue
             if len(group['rows']) > self.max_captions:
                 bump(result.stats, 'captions_cut', split)
@@ -98,7 +121,7 @@ class BirdsToWordsImporter:
                     pair_id=pair_id,
                     before=self._path(image_name(url1)),
                     after=self._path(image_name(url2)),
-                    captions=group['rows'][:self.max_captions],
+                    **refs,
                     split=split,
                     task=self.task,
                     meta=dict(

@@ -4,30 +4,48 @@ from pathlib import Path
 
 from onediff_kit.registry import IMPORTERS
 
-from .base import ImportResult, bump, clean_captions, read_json
+from .base import ImportResult, bump, read_json, references
 
 _NUM = re.compile(r'(\d+)\.png$')
 
 
 @IMPORTERS.register_module(name='clevr-change')
 class ClevrChangeImporter:
-    """CLEVR-Change's release layout under one root.
+    """CLEVR-Change's release (Seth-Park/RobustChangeCaptioning ``data/``).
 
-    ``images/CLEVR_default_%06d.png`` (before),
-    ``sc_images/CLEVR_semantic_%06d.png`` (after, one semantic change),
-    ``nsc_images/CLEVR_nonsemantic_%06d.png`` (after, distractor only),
-    ``change_captions.json`` / ``no_change_captions.json`` (image file name
-    -> captions, keyed by the default image's name), ``splits.json``
-    (split -> indices) and ``type_mapping.json`` (change type -> file
-    names). Each index yields a semantic pair ``%06d`` whose change type
-    comes from the type mapping, and a distractor pair ``%06d_n`` of type
-    ``none``.
+    Layout read (``src`` is also the default data root)::
+
+        src/images/CLEVR_default_%06d.png        (before)
+        src/sc_images/CLEVR_semantic_%06d.png    (after: one semantic change)
+        src/nsc_images/CLEVR_nonsemantic_%06d.png (after: distractor only)
+        src/change_captions.json   src/no_change_captions.json
+        src/splits.json            src/type_mapping.json
+
+    ``change_captions.json`` and ``no_change_captions.json`` are objects
+    from the default image's file name (``"CLEVR_default_000012.png"``) to
+    a list of caption strings; every index of ``splits.json`` must have an
+    entry in both. ``splits.json`` is ``{"train": [0, 1, ...], "val":
+    [...], "test": [...]}`` with integer indices, all three splits
+    required. ``type_mapping.json`` is an object from change type
+    (``color``, ``material``, ``add``, ``drop``, ``move``) to a list of
+    names ending in the index and ``.png`` (``"CLEVR_default_000012.png"``
+    or ``"000012.png"``) or bare indices.
+
+    Each index yields a semantic pair ``%06d`` (after: ``sc_images``,
+    change type from the type mapping; null and counted as ``untyped``
+    where the mapping lacks it) and a distractor pair ``%06d_n`` (after:
+    ``nsc_images``, captions from ``no_change_captions.json``, change type
+    ``none``). Pairs without a non-empty caption are treated as
+    :func:`.base.references` says.
 
     Args:
+        drop_empty_references (bool): also drop val/test pairs whose
+            references are all empty. Defaults to False.
         task (str): task name. Defaults to 'clevr_change'.
     """
 
-    def __init__(self, task='clevr_change'):
+    def __init__(self, drop_empty_references=False, task='clevr_change'):
+        self.drop_empty_references = drop_empty_references
         self.task = task
 
     def __call__(self, src):
@@ -62,9 +80,9 @@ class ClevrChangeImporter:
                         raise KeyError(f'{src / fname}: no captions for '
                                        f'"{default}" (index {idx}, split '
                                        f'{split})')
-                    captions = clean_captions(caps[default])
-                    if not captions:
-                        bump(result.stats, 'dropped_empty', split)
+                    refs = references(caps[default], split, result.stats,
+                                      self.drop_empty_references)
+                    if refs is None:
                         continue
                     if ctype is None:
                         bump(result.stats, 'untyped', split)
@@ -73,12 +91,12 @@ class ClevrChangeImporter:
                             pair_id=pair_id,
                             before=f'images/{default}',
                             after=after,
-                            captions=captions,
+                            **refs,
                             split=split,
                             task=self.task,
                             change_type=ctype))
         if result.stats.get('untyped'):
-            result.notes.append(
+            result.remarks.append(
                 'semantic pairs missing from type_mapping.json (change_type '
                 f'left null): {result.stats["untyped"]}')
         return result
