@@ -156,3 +156,30 @@ def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith('onediff serve: error:') and message in err
+
+
+def test_nothing_phones_home(captioner, pair, monkeypatch):
+    """Building the app and serving a caption look up no outside host.
+
+    (With Gradio's analytics on, the same code looks up huggingface.co and
+    api.gradio.app at once.)"""
+    import socket
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from onediff_kit.web.app import build_app
+    looked_up = []
+    lookup = socket.getaddrinfo
+
+    def spy(host, *args, **kwargs):
+        looked_up.append(host)
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, 'getaddrinfo', spy)
+    with TestClient(build_app(CaptionService(captioner))) as client:
+        assert client.get('/').status_code == 200
+        assert post(client, *pair).status_code == 200
+        time.sleep(1)  # Gradio's version check would run in a thread
+    assert not [h for h in looked_up
+                if h not in ('127.0.0.1', 'localhost', 'testserver')]
