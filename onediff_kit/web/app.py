@@ -44,6 +44,9 @@ def _status(result):
              f'prompt "{result["prompt"]}".']
     if result['num_beams'] == 1:
         lines.append('Beam size 1 is greedy search: no alternatives.')
+    elif result['beams'][0]['score'] is None:
+        lines.append('This decoder lists no beam-search alternatives '
+                     '(BaseDecoder.predict_with_beams).')
     return '\n\n'.join(lines + [f'Note: {n}.' for n in result['notes']])
 
 

@@ -183,3 +183,18 @@ def test_nothing_phones_home(captioner, pair, monkeypatch):
         time.sleep(1)  # Gradio's version check would run in a thread
     assert not [h for h in looked_up
                 if h not in ('127.0.0.1', 'localhost', 'testserver')]
+
+
+@pytest.mark.parametrize('num_beams, beams, says', [
+    (1, [dict(caption='a', score=None)], 'greedy search: no alternatives'),
+    (3, [dict(caption='a', score=None)], 'lists no beam-search alternatives'),
+    (3, [dict(caption='a', score=-1.0), dict(caption='b', score=-2.0)], ''),
+])
+def test_page_status_says_why_there_are_no_alternatives(num_beams, beams,
+                                                         says):
+    from onediff_kit.web.app import _status
+    status = _status(dict(seconds=0.1, num_beams=num_beams, max_length=8,
+                          prompt='p', beams=beams, notes=[]))
+    assert says in status
+    if not says:
+        assert 'alternatives' not in status
