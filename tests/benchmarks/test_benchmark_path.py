@@ -150,6 +150,12 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
                  for t in e['sentences'] if t.strip()]
         merged = [r for r in by_split['test'] if r['pair_id'] == '138']
         assert len(sents) > 2 and merged[0]['captions'] == sents
+        # img_id 9420's only sentence is empty upstream: kept and scored
+        # against an empty reference, as the published numbers are.
+        flagged = [r['pair_id'] for r in by_split['test']
+                   if r.get('empty_references')]
+        assert flagged == ['9420']
+        assert report['counts']['pairs_with_only_empty_references'] == 1
     if name == 'birds-to-words':
         assert 'CIDEr' in report['scores']  # original CIDEr beside CIDEr-D
 
