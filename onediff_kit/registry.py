@@ -24,6 +24,7 @@ from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import \
     RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
@@ -35,7 +36,7 @@ from mmengine.registry import Registry
 SCOPE = 'onediff_kit'
 # Modules of the framework itself that register with decorators.
 CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine',
-                  'onediff_kit.visualization']
+                  'onediff_kit.visualization', 'onediff_kit.cache']
 
 
 class PluginRegistry(Registry):
@@ -127,6 +128,7 @@ METRICS = _child('metric', MMENGINE_METRICS)
 EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 HOOKS = _child('hook', MMENGINE_HOOKS)
 LOOPS = _child('loop', MMENGINE_LOOPS)
+STRATEGIES = _child('strategy', MMENGINE_STRATEGIES)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS)
@@ -156,6 +158,7 @@ REGISTRY_KINDS = {
     'metric': METRICS,
     'hook': HOOKS,
     'loop': LOOPS,
+    'strategy': STRATEGIES,
     'optim_wrapper': OPTIM_WRAPPERS,
     'visualizer': VISUALIZERS,
     'vis_backend': VISBACKENDS,

@@ -4,9 +4,10 @@ mmengine's launcher assumes GPUs in two places: ``init_dist`` calls
 ``torch.cuda.set_device`` and the Runner passes ``device_ids`` to DDP. On a
 machine without CUDA :func:`setup_cpu_distributed` switches the backend to
 gloo, wraps the model in
-:class:`~onediff_kit.engine.model_wrappers.CPUDistributedDataParallel` and
-starts torchrun's process group itself (the Runner skips ``init_dist`` when a
-group exists). On GPUs it changes nothing.
+:class:`~onediff_kit.engine.model_wrappers.CPUDistributedDataParallel` (or,
+for a FlexibleRunner with ``FSDPStrategy``, gives FSDP ``device_id='cpu'``)
+and starts torchrun's process group itself (the Runner skips ``init_dist``
+when a group exists). On GPUs it changes nothing.
 """
 import torch
 import torch.distributed as dist
@@ -16,8 +17,16 @@ def use_cpu_dist_config(cfg):
     """Set gloo and the CPU DDP wrapper in ``cfg`` when CUDA is absent."""
     if torch.cuda.is_available():
         return cfg
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
+    strategy = cfg.get('strategy', None)
+    if strategy is not None and str(strategy.get('type')).endswith(
+            'FSDPStrategy'):
+        # mmengine's FSDPStrategy passes device_id=LOCAL_RANK, which FSDP
+        # reads as a CUDA device; an explicit one in model_wrapper wins.
+        if strategy.get('model_wrapper') is None:
+            strategy.model_wrapper = dict(type='MMFullyShardedDataParallel')
+        strategy.model_wrapper.setdefault('device_id', 'cpu')
+        return cfg
     wrapper = cfg.get('model_wrapper_cfg', None)
     # mmengine looks the wrapper up in its root registry: the name needs the
     # scope.

@@ -1,5 +1,6 @@
 import re
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -39,7 +40,14 @@ class CheckpointMatchHook(Hook):
             state = {re.sub(pattern, repl, k): v for k, v in state.items()}
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        found = compare_state_dicts(model.state_dict(), state)
+        # Under FSDP the model holds flat shards: the strategy kept the
+        # shapes from before wrapping (WholeModelFSDPStrategy).
+        shapes = getattr(getattr(runner, 'strategy', None),
+                         'unsharded_shapes', None)
+        model_state = model.state_dict() if shapes is None else {
+            k: torch.empty(shape, device='meta')
+            for k, shape in shapes.items()}
+        found = compare_state_dicts(model_state, state)
         if not any(found):
             return
         source = runner.cfg.get('load_from') or 'the checkpoint to resume'

@@ -10,6 +10,18 @@ from onediff_kit.config_check import ConfigError
 from onediff_kit.registry import LOOPS
 
 
+def _refreezable_fsdp(model):
+    """Whether ``model`` is FSDP with ``use_orig_params=True``, which keeps
+    the original parameters and reads their ``requires_grad`` at every step
+    (a frozen one gets no gradient), so a stage may refreeze parts."""
+    try:
+        from torch.distributed.fsdp import FullyShardedDataParallel
+    except ImportError:
+        return False
+    return (isinstance(model, FullyShardedDataParallel)
+            and getattr(model, '_use_orig_params', False))
+
+
 @LOOPS.register_module()
 class MultiStageTrainLoop(IterBasedTrainLoop):
     """Iteration-based training in consecutive stages, in one run.
@@ -89,13 +101,17 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
         begin = self.stage_ends[index] - int(stage['iters'])
         model = self.runner.model
         if 'trainable' in stage or 'frozen' in stage:
+            if _refreezable_fsdp(model):
+                model = model.module
             if is_model_wrapper(model):
                 raise RuntimeError(
                     f'stage "{stage["name"]}" changes the trainable parts of '
                     'a model wrapped for distributed training, whose '
                     'gradient synchronisation is fixed at wrap time; keep '
-                    '`trainable`/`frozen` the same in all stages, or train '
-                    'the stages as separate runs chained with load_from')
+                    '`trainable`/`frozen` the same in all stages, train '
+                    'the stages as separate runs chained with load_from, or '
+                    'use FSDPStrategy with model_wrapper.use_orig_params='
+                    'True')
             model.set_trainable(
                 stage.get('trainable'), stage.get('frozen', ()))
         loader = self._stage_loader(index)

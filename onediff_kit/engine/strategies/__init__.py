@@ -1,0 +1,4 @@
+from onediff_kit.engine.strategies.whole_model_fsdp_strategy import \
+    WholeModelFSDPStrategy
+
+__all__ = ['WholeModelFSDPStrategy']

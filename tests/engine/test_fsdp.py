@@ -1,0 +1,225 @@
+"""Sharded training of the paper recipe's miniature: FlexibleRunner + FSDP.
+
+``tools/dist_train.sh 2`` (torchrun, gloo on CPU) trains the miniature twin
+of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py`` (tiny CLIP,
+BERT and Llama with LoRA, tests/paper_recipe/miniature.py) with
+``configs/_base_/strategies/fsdp.py`` added, 2 processes x batch 1, while
+tools/train.py trains the same config in one process x batch 2 (the normal
+Runner). Both start from one saved initialisation and see the same global
+batches: DefaultSampler and MixedTaskSampler give rank r of w the positions
+r, r+w, ... of one stream; dropout is off and every caption is cut to the
+same number of tokens, so the mean loss over 2 processes is the mean loss of
+the batch of 2. bf16 autocast (the config's) stays on.
+
+Stated tolerance: over the parameters that trained, the difference of the
+two runs' updates is under 5 % of the single process's update (L2 norm of
+all of them together), and every frozen tensor is bit-identical to the
+initialisation. The gradient norm that clips (the whole model's, on every
+rank) agrees within 5e-3 relative.
+"""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from onediff_kit.checkpoint import load_local
+
+from ..paper_recipe.miniature import (PAPER_CONFIG, as_cli,
+                                      build_tiny_weights, make_synth_data,
+                                      miniature_cfg_options)
+from .engine_config import REPO
+from .test_distributed import free_port
+
+STRATEGY = REPO / 'configs' / '_base_' / 'strategies' / 'fsdp.py'
+ITERS = 2  # per stage: stage 1 trains delta + projector, stage 2 adds LoRA
+
+
+def _options(paths, data, batch_size, init):
+    opts = miniature_cfg_options(paths, data, ITERS, ITERS,
+                                 batch_size=batch_size)
+    # Training only: no validation loop (its metric is not under test).
+    opts = {k: v for k, v in opts.items()
+            if not k.startswith(('val_', 'test_'))}
+    opts.update({
+        'val_dataloader': None, 'val_cfg': None, 'val_evaluator': None,
+        'load_from': str(init),
+        'model.delta.dropout': 0.0,
+        'model.decoder.lora.dropout': 0.0,
+        # captions of at least 3 words: 3 tokens + EOS for every sample
+        'model.decoder.max_length': 4,
+        'train_cfg.stages.0.dataloader.dataset.caption_pick': 'first',
+    })
+    for key in list(opts):
+        if key.startswith('train_dataloader.dataset.datasets.') and \
+                key.endswith('.ann_file'):
+            opts[key.replace('.ann_file', '.caption_pick')] = 'first'
+    return opts
+
+
+def _save_initialisation(opts, path):
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from onediff_kit.registry import MODELS
+    cfg = Config.fromfile(PAPER_CONFIG)
+    cfg.merge_from_dict(opts)
+    if DefaultScope.get_current_instance() is None:
+        DefaultScope.get_instance('test_fsdp', scope_name='onediff_kit')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    torch.save({'state_dict': model.state_dict()}, path)
+
+
+def _grad_norms(work_dir):
+    scalars = next(work_dir.glob('*/vis_data/scalars.json'))
+    return [json.loads(line)['grad_norm']
+            for line in scalars.read_text().splitlines()
+            if 'grad_norm' in line]
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp('fsdp')
+    data = make_synth_data(root / 'synth', num=16)
+    paths = build_tiny_weights(root / 'weights', data)
+    init = root / 'init.pth'
+    _save_initialisation(_options(paths, data, 2, init), init)
+    config = root / 'fsdp.py'
+    config.write_text(f'_base_ = [r"{PAPER_CONFIG}", r"{STRATEGY}"]\n')
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO)] + os.environ.get('PYTHONPATH', '').split(os.pathsep)),
+        PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    sharded = subprocess.Popen(
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2', str(config),
+         '--work-dir', str(root / 'fsdp'), '--cfg-options',
+         *as_cli(_options(paths, data, 1, init))],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True)
+    one = subprocess.run(
+        [sys.executable, str(REPO / 'tools' / 'train.py'), str(PAPER_CONFIG),
+         '--work-dir', str(root / 'one'), '--cfg-options',
+         *as_cli(_options(paths, data, 2, init))],
+        env=env, capture_output=True, text=True, timeout=240)
+    _, sharded_err = sharded.communicate(timeout=240)
+    assert one.returncode == 0, one.stderr[-3000:]
+    assert sharded.returncode == 0, sharded_err[-3000:]
+    return dict(root=root, data=data, init=init,
+                opts=_options(paths, data, 2, init))
+
+
+def _state(path):
+    return load_local(str(path), map_location='cpu')['state_dict']
+
+
+def test_fsdp_matches_one_process(runs):
+    root = runs['root']
+    log = next((root / 'fsdp').glob('*/*.log')).read_text()
+    assert "type='onediff_kit.WholeModelFSDPStrategy'" in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
+    init = torch.load(runs['init'], weights_only=True)['state_dict']
+    last = f'iter_{2 * ITERS}.pth'
+    sharded, one = _state(root / 'fsdp' / last), _state(root / 'one' / last)
+    assert sharded.keys() == one.keys() == init.keys()
+
+    trained = [k for k in init if not torch.equal(one[k], init[k])]
+    assert any('lora_' in k for k in trained)
+    assert any(k.startswith('delta.') for k in trained)
+    for key in init:
+        if key not in trained:  # frozen: CLIP, the LM's own weights
+            assert torch.equal(sharded[key], init[key]), key
+    diff = torch.cat([(sharded[k] - one[k]).flatten() for k in trained])
+    step = torch.cat([(one[k] - init[k]).flatten() for k in trained])
+    assert diff.norm() < 0.05 * step.norm(), (diff.norm(), step.norm())
+
+    # The clipping norm is the whole model's on both.
+    torch.testing.assert_close(_grad_norms(root / 'fsdp'),
+                               _grad_norms(root / 'one'), rtol=5e-3, atol=0)
+
+
+def test_stages_refreeze_under_fsdp(runs):
+    """Stage 1 trains delta + projector only; LoRA starts in stage 2."""
+    root, init = runs['root'], torch.load(runs['init'],
+                                          weights_only=True)['state_dict']
+    stage1 = _state(root / 'fsdp' / f'iter_{ITERS}.pth')
+    stage2 = _state(root / 'fsdp' / f'iter_{2 * ITERS}.pth')
+    moved1 = {k for k in init if not torch.equal(stage1[k], init[k])}
+    moved2 = {k for k in init if not torch.equal(stage2[k], stage1[k])}
+    assert moved1 and all(k.startswith(('delta.', 'projector.'))
+                          for k in moved1)
+    assert any('lora_' in k for k in moved2)
+    assert not any(k.startswith('encoder.') for k in moved1 | moved2)
+
+
+def test_fsdp_checkpoint_captions_in_one_process(runs):
+    from onediff_kit.apis import DiffCaptioner
+    ckpt = runs['root'] / 'fsdp' / f'iter_{2 * ITERS}.pth'
+    torch.load(ckpt, weights_only=True)  # the project's loading rule
+    captioner = DiffCaptioner(str(PAPER_CONFIG), str(ckpt), device='cpu',
+                              cfg_options=runs['opts'])
+    saved = _state(ckpt)
+    for key, value in captioner.model.state_dict().items():
+        assert torch.equal(value, saved[key]), key
+    with open(runs['data'] / 'manifest.jsonl', encoding='utf-8') as f:
+        records = [json.loads(line) for line in f if line.strip()][:2]
+    captions = captioner.caption(
+        [str(runs['data'] / r['before']) for r in records],
+        [str(runs['data'] / r['after']) for r in records])
+    assert len(captions) == 2 and all(isinstance(c, str) for c in captions)
+
+
+def test_cpu_fsdp_config_gets_a_cpu_device():
+    from mmengine.config import Config
+
+    from onediff_kit.engine.distributed import use_cpu_dist_config
+    cfg = Config.fromfile(STRATEGY)
+    use_cpu_dist_config(cfg)
+    if torch.cuda.is_available():
+        assert 'device_id' not in cfg.strategy.model_wrapper
+    else:
+        # mmengine passes device_id=LOCAL_RANK, a CUDA device to FSDP.
+        assert cfg.strategy.model_wrapper.device_id == 'cpu'
+        assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+        assert 'model_wrapper_cfg' not in cfg  # DDP's, unused here
+
+
+NO_DEEPSPEED = (not torch.cuda.is_available()
+                or importlib.util.find_spec('deepspeed') is None)
+
+
+@pytest.mark.skipif(
+    NO_DEEPSPEED, reason='DeepSpeedStrategy needs CUDA and the deepspeed '
+    'package (not a dependency; docs/distributed.md)')
+def test_deepspeed_trains_the_miniature(tmp_path):
+    data = make_synth_data(tmp_path / 'synth', num=16)
+    paths = build_tiny_weights(tmp_path / 'weights', data)
+    opts = miniature_cfg_options(paths, data, 1, 1, batch_size=1)
+    opts = {k: v for k, v in opts.items()
+            if not k.startswith(('val_', 'test_'))}
+    opts.update({'val_dataloader': None, 'val_cfg': None,
+                 'val_evaluator': None})
+    opts.pop('optim_wrapper.type')
+    config = tmp_path / 'deepspeed.py'
+    config.write_text(f'''_base_ = [r"{PAPER_CONFIG}"]
+runner_type = 'FlexibleRunner'
+strategy = dict(type='DeepSpeedStrategy', bf16=dict(enabled=True),
+                zero_optimization=dict(stage=2), gradient_clipping=1.0)
+optim_wrapper = dict(_delete_=True, type='DeepSpeedOptimWrapper',
+                     optimizer=dict(type='AdamW', lr=1e-3))
+env_cfg = dict(dist_cfg=dict(backend='nccl'))
+''')
+    nproc = min(2, torch.cuda.device_count())
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    run = subprocess.run(
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(nproc),
+         str(config), '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         *as_cli(opts)],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (tmp_path / 'work' / 'iter_2.pth').exists()
