@@ -160,7 +160,9 @@ def _eval_loader(split):
 
 val_dataloader = _eval_loader('val')
 test_dataloader = _eval_loader('test')
-val_evaluator = dict(type='CaptionMetric')
+# A list: mmengine reads a dict with a `metrics` key (a CaptionMetric
+# argument) as an Evaluator config.
+val_evaluator = [dict(type='CaptionMetric')]
 test_evaluator = val_evaluator
 
 max_iters = stage1_iters + stage2_iters
