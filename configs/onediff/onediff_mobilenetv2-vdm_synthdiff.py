@@ -52,7 +52,14 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 # captions' attributes stay at chance at this budget (bench/ablation.py rows
 # `default` and `vdm`); model.delta_head=None is the paper's recipe.
 # The vocabulary also covers the stage-1 scene captions and template.
+# feature_cache: the frozen encoder's features stored on disk per image
+# (onediff_kit/cache; `onediff cache info|clear DIR`). Switch it on with
+# model.feature_cache.enable=True and a fixed number K of colour-jitter
+# draws per pair: train_dataloader.dataset.pipeline.2.num_variants=K and
+# train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants=K.
 model = dict(
+    feature_cache=dict(enable=False, dir='work_dirs/feature_cache',
+                       dtype='float32'),
     delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0),
     decoder=dict(
         vocab_manifests=['data/synthdiff/manifest.jsonl',
@@ -76,6 +83,8 @@ test_evaluator = [
 # The base hooks, plus PNGs of a few validation pairs with the delta
 # tokens' attention at every evaluation (work_dir/vis/iter_N/).
 custom_hooks = [
+    dict(type='MallocTuningHook'),
+    dict(type='FeatureCacheHook'),
     dict(type='PlainCheckpointStateHook'),
     dict(type='RandomStateHook'),
     dict(type='NonFiniteLossHook'),

@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES = [
     'onediff_kit.cli.eval',
     'onediff_kit.cli.caption',
     'onediff_kit.cli.serve',
+    'onediff_kit.cli.cache',
 ]
 
 

@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
+from onediff_kit.cache.feature_cache import FeatureCache
 from onediff_kit.models.attention import set_default_backend
 from onediff_kit.registry import MODELS
 from onediff_kit.visualization.attention_maps import \
@@ -48,13 +49,17 @@ class OneDiff(BaseModel):
             in eval mode (no BatchNorm statistics updates, no dropout).
         attn_backend (str): ``auto``, ``sdpa``, ``math`` or ``xformers``;
             the default of every attention layer.
+        feature_cache (dict, optional): ``enable``, ``dir`` and ``dtype`` of
+            a :class:`~onediff_kit.cache.FeatureCache` that serves the
+            frozen encoder's features from disk (needs ``FeatureCacheHook``
+            in training). None or ``enable=False``: no cache.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, encoder, delta, projector, decoder, delta_head=None,
                  data_preprocessor=None, image_tokens=dict(level=-1, pool=4),
                  trainable=None, frozen=(), attn_backend='auto',
-                 init_cfg=None):
+                 feature_cache=None, init_cfg=None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='DiffDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -63,6 +68,7 @@ class OneDiff(BaseModel):
                          init_cfg=init_cfg)
         set_default_backend(attn_backend)
         self.encoder = MODELS.build(encoder)
+        self.feature_cache = FeatureCache.from_cfg(feature_cache, encoder)
         levels = list(self.encoder.out_channels)
         self.delta = MODELS.build(
             dict(delta, in_channels=levels))
@@ -195,11 +201,18 @@ class OneDiff(BaseModel):
         # (B*2, C, h, w) -> (B, 2*h*w, C): all of A's tokens, then B's.
         return feat.flatten(2).transpose(1, 2).reshape(b, -1, c)
 
+    def encode(self, inputs):
+        """The encoder's multi-level features, from the feature cache when
+        there is one."""
+        if self.feature_cache is None:
+            return self.encoder(inputs)
+        return self.feature_cache(self.encoder, inputs)
+
     def extract_prefix(self, inputs, return_delta=False):
         """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``
         (and the delta tokens if ``return_delta``).
         """
-        feats = self.encoder(inputs)
+        feats = self.encode(inputs)
         delta_tokens = self.delta(feats)
         prefix = self.projector(self._image_tokens(feats), delta_tokens)
         return (prefix, delta_tokens) if return_delta else prefix
@@ -207,7 +220,7 @@ class OneDiff(BaseModel):
     def extract_prefix_and_attention(self, inputs):
         """The visual prefix and the delta module's attention (None where
         it exposes none; see ``BaseDelta.forward_with_attention``)."""
-        feats = self.encoder(inputs)
+        feats = self.encode(inputs)
         delta_tokens, attention = self.delta.forward_with_attention(feats)
         prefix = self.projector(self._image_tokens(feats), delta_tokens)
         return prefix, attention

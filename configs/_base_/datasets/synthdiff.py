@@ -16,8 +16,12 @@ train_pipeline = [
     dict(type='ResizePair', size=img_size),
     # Same draw for both images. No RandomFlipPair: captions name left and
     # right (see docs/data_format.md); no crop: it could cut the change out.
-    dict(type='ColorJitterPair', brightness=0.1, contrast=0.1,
-         saturation=0.05, prob=0.5),
+    # FixedVariants with num_variants=None draws per visit, as the jitter
+    # alone does; an int K gives each pair K fixed draws, which a feature
+    # cache can store (model.feature_cache).
+    dict(type='FixedVariants', num_variants=None,
+         transforms=[dict(type='ColorJitterPair', brightness=0.1,
+                          contrast=0.1, saturation=0.05, prob=0.5)]),
     dict(type='PackDiffInputs'),
 ]
 test_pipeline = [

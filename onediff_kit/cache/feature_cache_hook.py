@@ -1,0 +1,134 @@
+"""Checks a feature cache's pipelines and logs its hit rate and size."""
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+from onediff_kit.config_check import ConfigError
+from onediff_kit.registry import HOOKS, TRANSFORMS
+
+def draws_per_visit(transform):
+    """Whether a transform (config or object) draws new random numbers on
+    every visit: an mmcv ``@cache_randomness`` method or a ``Random...``
+    class name. ``FixedVariants`` with an int ``num_variants`` draws from a
+    fixed set, and with None as its inner transforms do."""
+    if isinstance(transform, dict):
+        type_ = transform.get('type')
+        cls = TRANSFORMS.get(type_) if isinstance(type_, str) else type_
+        get = transform.get
+    else:
+        cls = type(transform)
+        get = lambda key, default=None: getattr(transform, key, default)  # noqa: E731
+    name = getattr(cls, '__name__', str(cls))
+    if name == 'FixedVariants':
+        if get('num_variants') is not None:
+            return False
+        inner = get('transforms') or ()
+        inner = getattr(inner, 'transforms', inner)  # a built Compose
+        return any(draws_per_visit(t) for t in inner)
+    return bool(getattr(cls, '_methods_with_randomness', None)) or \
+        name.startswith('Random')
+
+
+def _pipelines(dataset_cfg, where):
+    """(where, pipeline) of a dataset config and the datasets it wraps."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    if dataset_cfg.get('pipeline'):
+        yield where, dataset_cfg['pipeline']
+    if isinstance(dataset_cfg.get('dataset'), dict):
+        yield from _pipelines(dataset_cfg['dataset'], where + '.dataset')
+    for i, inner in enumerate(dataset_cfg.get('datasets') or ()):
+        yield from _pipelines(inner, f'{where}.datasets[{i}]')
+
+
+def dataloader_cfgs(cfg):
+    """(key, dataloader config) of every dataloader a config trains or
+    evaluates on, stage dataloaders included."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if isinstance(cfg.get(key), dict):
+            yield key, cfg[key]
+    for i, stage in enumerate((cfg.get('train_cfg') or {}).get('stages')
+                              or ()):
+        if isinstance(stage, dict) and isinstance(stage.get('dataloader'),
+                                                  dict):
+            yield f'train_cfg.stages[{i}].dataloader', stage['dataloader']
+
+
+def check_cacheable_pipelines(cfg):
+    """Raise :class:`ConfigError` naming the first transform that draws
+    per visit in a pipeline of ``cfg``."""
+    for key, loader in dataloader_cfgs(cfg):
+        for where, pipeline in _pipelines(loader.get('dataset'),
+                                          key + '.dataset'):
+            for i, transform in enumerate(pipeline):
+                if draws_per_visit(transform):
+                    name = (transform.get('type') if isinstance(
+                        transform, dict) else type(transform).__name__)
+                    raise ConfigError(
+                        f'model.feature_cache is on, but {where}.pipeline['
+                        f'{i}] ({name}) draws new random numbers on every '
+                        'visit, so every visit would be a new cache entry. '
+                        "Wrap it in dict(type='FixedVariants', transforms="
+                        '[...], num_variants=K) (or set its num_variants) to '
+                        'cache K fixed variants per sample, drop it, or set '
+                        'model.feature_cache.enable=False')
+
+
+@HOOKS.register_module()
+class FeatureCacheHook(Hook):
+    """Makes a model's feature cache safe to train with and visible.
+
+    Does nothing for a model without an enabled cache (a model exposes it as
+    its ``feature_cache`` attribute). Before the run it checks that no
+    train, validation or test pipeline draws random transforms per visit
+    (``FixedVariants`` is allowed) and marks the cache checked; it logs the
+    cache's size before and after training and puts the hit rate of the
+    images seen since the last iteration into the training log
+    (``cache_hit``).
+
+    Args:
+        priority (str): hook priority. Defaults to 'NORMAL'.
+    """
+
+    def __init__(self, priority='NORMAL'):
+        self.priority = priority
+        self._seen = (0, 0)
+
+    @staticmethod
+    def _cache(runner):
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        return getattr(model, 'feature_cache', None)
+
+    def before_run(self, runner):
+        cache = self._cache(runner)
+        if cache is None:
+            return
+        check_cacheable_pipelines(runner.cfg)
+        cache.pipeline_checked = True
+        print_log(f'feature cache on: {cache.root} (stored as {cache.dtype})',
+                  logger='current')
+        cache.log_summary()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        cache = self._cache(runner)
+        if cache is None:
+            return
+        hits, misses = cache.hits - self._seen[0], cache.misses - self._seen[1]
+        self._seen = (cache.hits, cache.misses)
+        if hits + misses:
+            runner.message_hub.update_scalar('train/cache_hit',
+                                             hits / (hits + misses))
+
+    def after_train(self, runner):
+        cache = self._cache(runner)
+        if cache is None:
+            return
+        total = cache.hits + cache.misses
+        rate = cache.hits / total if total else 0.0
+        print_log(f'feature cache: {cache.hits} hits, {cache.misses} misses '
+                  f'({rate:.1%} hit rate) over {total} images, '
+                  f'{cache.bytes_written / 2**20:.1f} MiB written',
+                  logger='current')
+        cache.log_summary()

@@ -1,0 +1,103 @@
+"""Which pipelines a feature cache accepts, and FixedVariants' draws."""
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from onediff_kit.cache import FixedVariants, check_cacheable_pipelines
+from onediff_kit.config_check import ConfigError
+
+DEFAULT = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
+JITTER = dict(type='ColorJitterPair', brightness=0.2, contrast=0.2,
+              saturation=0.1, prob=1.0)
+
+
+def loader(*pipeline):
+    return dict(dataset=dict(type='DiffCaptionDataset',
+                             pipeline=list(pipeline)))
+
+
+@pytest.mark.parametrize('transform', [
+    JITTER,
+    dict(type='RandomFlipPair'),
+    dict(type='FixedVariants', num_variants=None, transforms=[JITTER]),
+])
+def test_a_per_visit_draw_is_refused_by_name(transform):
+    cfg = dict(train_dataloader=loader(dict(type='LoadImagePair'),
+                                       transform))
+    with pytest.raises(ConfigError, match=r'train_dataloader\.dataset\.'
+                       r'pipeline\[1\] \(\w+\) draws new random numbers'):
+        check_cacheable_pipelines(cfg)
+
+
+def test_fixed_variants_and_deterministic_pipelines_pass():
+    check_cacheable_pipelines(dict(
+        train_dataloader=loader(
+            dict(type='LoadImagePair'), dict(type='ResizePair', size=8),
+            dict(type='FixedVariants', num_variants=3, transforms=[JITTER])),
+        test_dataloader=loader(dict(type='LoadImagePair'))))
+
+
+def test_stage_dataloaders_and_wrapped_datasets_are_checked():
+    stage = dict(dataset=dict(type='RepeatDataset', times=2,
+                              dataset=dict(pipeline=[JITTER])))
+    cfg = dict(train_cfg=dict(stages=[dict(name='a', iters=1,
+                                           dataloader=stage)]))
+    with pytest.raises(ConfigError, match=r'stages\[0\]\.dataloader\.'
+                       r'dataset\.dataset\.pipeline\[0\]'):
+        check_cacheable_pipelines(cfg)
+
+
+def test_the_default_config_switches_with_cfg_options():
+    cfg = Config.fromfile(DEFAULT)
+    with pytest.raises(ConfigError, match='FixedVariants'):
+        check_cacheable_pipelines(cfg)
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.pipeline.2.num_variants': 2,
+        'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': 2,
+    })
+    check_cacheable_pipelines(cfg)
+
+
+def pair(pair_id, value):
+    img = np.full((4, 4, 3), value, np.uint8)
+    return dict(pair_id=pair_id, imgs=[img, img.copy()])
+
+
+def test_fixed_variants_give_k_fixed_draws_per_pair():
+    fixed = FixedVariants([JITTER], num_variants=3, seed=0)
+    np.random.seed(0)
+    seen = {}
+    for _ in range(60):
+        out = fixed(pair('a', 120))
+        seen.setdefault(out['variant'], set()).add(out['imgs'][0].tobytes())
+    assert sorted(seen) == [0, 1, 2]
+    assert all(len(images) == 1 for images in seen.values())
+    assert len({next(iter(v)) for v in seen.values()}) == 3
+    # Another seed gives other draws.
+    other = FixedVariants([JITTER], num_variants=3, seed=1)
+    assert {other(pair('a', 120))['imgs'][0].tobytes()
+            for _ in range(30)}.isdisjoint(next(iter(v))
+                                           for v in seen.values())
+    # The global random state moves by the choice of variant only.
+    np.random.seed(5)
+    fixed(pair('b', 90))
+    after = np.random.rand()
+    np.random.seed(5)
+    np.random.randint(3)
+    assert after == np.random.rand()
+    with pytest.raises(ValueError, match='num_variants'):
+        FixedVariants([JITTER], num_variants=0)
+    with pytest.raises(KeyError, match='pair_id'):
+        fixed(dict(imgs=[]))
+
+
+def test_fixed_variants_none_draws_as_the_transform_alone():
+    from onediff_kit.registry import TRANSFORMS
+    alone = TRANSFORMS.build(JITTER)
+    wrapped = FixedVariants([JITTER], num_variants=None)
+    np.random.seed(3)
+    a = [alone(pair('a', 100))['imgs'][0] for _ in range(5)]
+    np.random.seed(3)
+    b = [wrapped(pair('a', 100))['imgs'][0] for _ in range(5)]
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)

@@ -1,0 +1,168 @@
+"""FeatureCache: cached training equals uncached, keys invalidate, refusals."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
+
+from onediff_kit.cache import FeatureCache, cache_summary
+from onediff_kit.config_check import ConfigError
+from onediff_kit.registry import MODELS
+from tests.models.model_helpers import (make_pairs, make_samples,
+                                        tiny_encoder, tiny_model)
+
+
+def frozen_encoder():
+    return dict(tiny_encoder(), frozen_stages='all')
+
+
+def build(cache_dir=None, seed=0, **kwargs):
+    torch.manual_seed(seed)
+    cfg = tiny_model(**dict(dict(encoder=frozen_encoder()), **kwargs))
+    if cache_dir is not None:
+        cfg['feature_cache'] = dict(dir=str(cache_dir))
+    with DefaultScope.overwrite_default_scope('onediff_kit'):
+        model = MODELS.build(cfg)
+    if model.feature_cache is not None:
+        model.feature_cache.pipeline_checked = True  # FeatureCacheHook's job
+    return model
+
+
+def batches():
+    pairs = make_pairs(6, size=64)
+    samples = make_samples()
+    return [dict(inputs=pairs[:3], data_samples=samples[:3]),
+            dict(inputs=pairs[3:], data_samples=samples[3:])]
+
+
+def train_losses(model, steps):
+    model.train()
+    wrapper = OptimWrapper(torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-3))
+    data = batches()
+    return [model.train_step(copy.deepcopy(data[i % 2]),
+                             wrapper)['loss'].item()
+            for i in range(steps)]
+
+
+def test_cached_training_gives_the_uncached_losses(tmp_path):
+    plain = train_losses(build(), 4)
+    cached_model = build(tmp_path / 'cache')
+    cached = train_losses(cached_model, 4)
+    # Steps 1-2 fill the cache, steps 3-4 are served from it.
+    assert cached_model.feature_cache.misses == 12
+    assert cached_model.feature_cache.hits == 12
+    np.testing.assert_allclose(cached, plain, rtol=1e-5, atol=1e-6)
+    # A second model (another process, a resumed run) reads the entries.
+    again = build(tmp_path / 'cache')
+    assert train_losses(again, 2) == pytest.approx(plain[:2], rel=1e-5)
+    assert again.feature_cache.misses == 0
+
+
+def encode(model, pairs):
+    inputs = model.data_preprocessor(dict(inputs=pairs))['inputs']
+    model.eval()
+    with torch.no_grad():
+        return model.encode(inputs)
+
+
+def test_every_key_part_invalidates(tmp_path):
+    model = build(tmp_path / 'cache')
+    cache = model.feature_cache
+    pairs = make_pairs(2, size=64)
+    encode(model, pairs)
+    assert (cache.hits, cache.misses) == (0, 4)
+    encode(model, pairs)
+    assert (cache.hits, cache.misses) == (4, 4)
+
+    # Image bytes (or any transform parameter: they change the pixels).
+    changed = [p.clone() for p in pairs]
+    changed[0][1, 0, 0, 0] ^= 1
+    encode(model, changed)
+    assert (cache.hits, cache.misses) == (7, 5)
+
+    # The preprocessor's normalisation is in the pixels too.
+    model.data_preprocessor.mean += 1
+    encode(model, pairs)
+    assert cache.misses == 9
+    model.data_preprocessor.mean -= 1
+
+    # Weights: an in-place change of one weight serves new features.
+    with torch.no_grad():
+        next(model.encoder.parameters()).add_(0.5)
+    feats = encode(model, pairs)
+    assert cache.misses == 13
+    with torch.no_grad():
+        expect = model.encoder(model.data_preprocessor(
+            dict(inputs=pairs))['inputs'])
+    for f, e in zip(feats, expect):
+        torch.testing.assert_close(f, e)
+
+    # Encoder config (same weights): another namespace.
+    other = build(tmp_path / 'cache',
+                  encoder=dict(frozen_encoder(), probe_size=32))
+    other.load_state_dict(model.state_dict())
+    encode(other, pairs)
+    assert other.feature_cache.misses == 4
+    assert len(cache_summary(str(tmp_path / 'cache'))) == 3
+
+
+def test_bfloat16_autocast_is_part_of_the_key(tmp_path):
+    model = build(tmp_path / 'cache')
+    pairs = make_pairs(1, size=64)
+    encode(model, pairs)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        feats = encode(model, pairs)
+    assert model.feature_cache.misses == 4
+    assert feats[0].dtype == torch.bfloat16
+
+
+def test_refuses_a_trainable_encoder(tmp_path):
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('onediff_kit'):
+        model = MODELS.build(tiny_model(
+            feature_cache=dict(dir=str(tmp_path))))
+    model.feature_cache.pipeline_checked = True
+    with pytest.raises(ConfigError, match='trainable parameters'):
+        train_losses(model, 1)
+
+
+def test_refuses_a_later_stage_that_unfreezes_the_encoder(tmp_path):
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('onediff_kit'):
+        model = MODELS.build(tiny_model(
+            encoder=tiny_encoder(), trainable=('delta', 'projector',
+                                               'decoder'),
+            feature_cache=dict(dir=str(tmp_path))))
+    model.feature_cache.pipeline_checked = True
+    train_losses(model, 1)  # stage 1: the encoder is frozen
+    model.set_trainable(None)  # stage 2 trains everything
+    with pytest.raises(ConfigError, match='encoder has .* trainable'):
+        train_losses(model, 1)
+
+
+def test_training_needs_the_pipeline_check(tmp_path):
+    model = build(tmp_path)
+    model.feature_cache.pipeline_checked = False
+    with pytest.raises(ConfigError, match='FeatureCacheHook'):
+        train_losses(model, 1)
+
+
+def test_disabled_cache_is_none(tmp_path):
+    assert FeatureCache.from_cfg(None, {}) is None
+    assert FeatureCache.from_cfg(dict(enable=False, dir=str(tmp_path)),
+                                 {}) is None
+    with pytest.raises(ConfigError, match='dtype'):
+        FeatureCache(str(tmp_path), dtype='int8')
+
+
+def test_refuses_an_encoder_that_mixes_the_two_images(tmp_path):
+    class Mixing(torch.nn.Module):
+        def forward(self, x):
+            return (x - x.flip(1).mean(dim=(3, 4), keepdim=True),)
+
+    cache = FeatureCache(str(tmp_path))
+    with pytest.raises(ConfigError, match='independently'):
+        cache(Mixing().eval(), torch.rand(2, 2, 3, 8, 8))
