@@ -18,6 +18,11 @@ default_hooks = dict(
 )
 
 custom_hooks = [
+    # glibc keeps freed tensor memory instead of returning it to the kernel
+    # (large system-time and page-fault savings; BENCHMARKS.md).
+    dict(type='MallocTuningHook'),
+    # Checks and logs model.feature_cache (a no-op without one).
+    dict(type='FeatureCacheHook'),
     # Keeps checkpoints loadable with torch.load(weights_only=True).
     dict(type='PlainCheckpointStateHook'),
     # RNG states in checkpoints, restored on resume.
