@@ -15,8 +15,7 @@ from mmengine.config import Config
 
 from onediff_kit.checkpoint import load_local
 
-from .miniature import (PAPER_CONFIG, REPO_ROOT, as_cli, build_tiny_weights,
-                        make_synth_data, miniature_cfg_options)
+from .miniature import PAPER_CONFIG, REPO_ROOT
 
 
 
@@ -32,17 +31,6 @@ train_tool = _load_tool('train')
 test_tool = _load_tool('test')
 merge_lora = _load_tool('model_converters/merge_lora')
 
-STAGE1_ITERS = STAGE2_ITERS = 2
-
-
-@pytest.fixture(scope='module')
-def mini(tmp_path_factory):
-    root = tmp_path_factory.mktemp('paper_recipe')
-    data = make_synth_data(root / 'synth')
-    paths = build_tiny_weights(root / 'weights', data)
-    opts = miniature_cfg_options(paths, data, STAGE1_ITERS, STAGE2_ITERS)
-    return dict(root=root, data=data, paths=paths, opts=opts,
-                cli=as_cli(opts))
 
 
 @pytest.fixture(scope='module')
