@@ -72,3 +72,19 @@ def test_merge_lora_keeps_the_output(mini):
                        model.decoder.lm.named_parameters())
         got = model.decoder.lm(inputs_embeds=embeds).logits
     torch.testing.assert_close(got, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_vdm_starts_from_a_12_layer_bert(mini):
+    """The VDM's 6 layers copy 6 of BERT-base's 12, spread evenly."""
+    from transformers import BertModel
+    model, _ = _build(mini)
+    model.delta.init_weights()
+    bert = BertModel.from_pretrained(mini['paths']['bert'])
+    picked = [0, 2, 4, 7, 9, 11]
+    for ours, i in zip(model.delta.layers, picked):
+        src = bert.encoder.layer[i]
+        assert torch.equal(ours.self_attn.attn.q_proj.weight,
+                           src.attention.self.query.weight)
+        assert torch.equal(ours.cross_attn.attn.k_proj.weight,
+                           src.attention.self.key.weight)
+        assert torch.equal(ours.ffn.fc2.weight, src.output.dense.weight)
