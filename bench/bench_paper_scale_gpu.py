@@ -1,8 +1,9 @@
 """The paper recipe at its real shapes on one GPU: step time, memory, speed.
 
-Builds the model of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py``
-with random weights at the real shapes, from config files only (nothing
-downloads, no weights are needed): CLIP ViT-L/14-336 (24 layers, width 1024,
+Builds the model of
+``configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py`` with random
+weights at the real shapes, from config files only (nothing downloads, no
+weights are needed): CLIP ViT-L/14-336 (24 layers, width 1024,
 577 tokens per image), the 6-layer VDM at BERT-base width, a Llama-7B
 (Vicuna-7B-v1.5 shape: 32 layers, width 4096, vocabulary 32,000) in bf16
 with the config's LoRA and gradient checkpointing. Then:
@@ -34,7 +35,8 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-PAPER_CONFIG = REPO / 'configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py'
+PAPER_CONFIG = (REPO / 'configs' / 'onediff' /
+                'onediff_clip-l14-336_vicuna-7b_diffcap.py')
 
 # Real shapes (Hugging Face configs of the three checkpoints).
 REAL = dict(

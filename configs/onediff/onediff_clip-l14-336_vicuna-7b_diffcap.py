@@ -23,7 +23,8 @@ _base_ = [
 ]
 
 # Local weight directories (Hugging Face names in docs/paper_recipe.md).
-clip_path = 'checkpoints/clip-vit-large-patch14-336'  # model.encoder.model_path
+# model.encoder.model_path
+clip_path = 'checkpoints/clip-vit-large-patch14-336'
 bert_path = 'checkpoints/bert-base-uncased'  # model.delta.bert_init
 lm_path = 'checkpoints/vicuna-7b-v1.5'  # model.decoder.model_path
 
