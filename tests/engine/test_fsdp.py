@@ -1,18 +1,18 @@
 """Sharded training of the paper recipe's miniature: FlexibleRunner + FSDP.
 
 ``tools/dist_train.sh 2`` (torchrun, gloo on CPU) trains the miniature twin
-of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py`` (tiny CLIP,
-BERT and Llama with LoRA, tests/paper_recipe/miniature.py) with
-``configs/_base_/strategies/fsdp.py`` added, 2 processes x batch 1, while
-tools/train.py trains the same config in one process x batch 2 (the normal
-Runner). Both start from one saved initialisation and see the same global
+of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py`` (the
+paper recipe + ``configs/_base_/strategies/fsdp.py``; tiny CLIP, BERT and
+Llama with LoRA, tests/paper_recipe/miniature.py), 2 processes x batch 1,
+while tools/train.py trains the paper recipe in one process x batch 2 (the
+normal Runner). Both start from one saved initialisation and see the same global
 batches: DefaultSampler and MixedTaskSampler give rank r of w the positions
 r, r+w, ... of one stream; dropout is off and every caption is cut to the
 same number of tokens, so the mean loss over 2 processes is the mean loss of
 the batch of 2. bf16 autocast (the config's) stays on.
 
 Stated tolerance: over the parameters that trained, the difference of the
-two runs' updates is under 5 % of the single process's update (L2 norm of
+two runs' updates is under 1 % of the single process's update (L2 norm of
 all of them together), and every frozen tensor is bit-identical to the
 initialisation. The gradient norm that clips (the whole model's, on every
 rank) agrees within 5e-3 relative.
@@ -35,7 +35,9 @@ from .engine_config import REPO
 from .test_distributed import free_port
 
 STRATEGY = REPO / 'configs' / '_base_' / 'strategies' / 'fsdp.py'
-ITERS = 2  # per stage: stage 1 trains delta + projector, stage 2 adds LoRA
+FSDP_CONFIG = (REPO / 'configs' / 'onediff' /
+               'onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py')
+ITERS = 1  # per stage: stage 1 trains delta + projector, stage 2 adds LoRA
 
 
 def _options(paths, data, batch_size, init):
@@ -89,15 +91,14 @@ def runs(tmp_path_factory):
     paths = build_tiny_weights(root / 'weights', data)
     init = root / 'init.pth'
     _save_initialisation(_options(paths, data, 2, init), init)
-    config = root / 'fsdp.py'
-    config.write_text(f'_base_ = [r"{PAPER_CONFIG}", r"{STRATEGY}"]\n')
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(
             [str(REPO)] + os.environ.get('PYTHONPATH', '').split(os.pathsep)),
         PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
     sharded = subprocess.Popen(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2', str(config),
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2',
+         str(FSDP_CONFIG),
          '--work-dir', str(root / 'fsdp'), '--cfg-options',
          *as_cli(_options(paths, data, 1, init))],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -136,9 +137,11 @@ def test_fsdp_matches_one_process(runs):
             assert torch.equal(sharded[key], init[key]), key
     diff = torch.cat([(sharded[k] - one[k]).flatten() for k in trained])
     step = torch.cat([(one[k] - init[k]).flatten() for k in trained])
-    assert diff.norm() < 0.05 * step.norm(), (diff.norm(), step.norm())
+    assert diff.norm() < 0.01 * step.norm(), (diff.norm(), step.norm())
 
-    # The clipping norm is the whole model's on both.
+    # The config clips at 1.0; the norm (about 50 here) is the whole
+    # model's on both, and rank 0, whose shard holds no trained parameter,
+    # computes it too.
     torch.testing.assert_close(_grad_norms(root / 'fsdp'),
                                _grad_norms(root / 'one'), rtol=5e-3, atol=0)
 
@@ -197,14 +200,17 @@ NO_DEEPSPEED = (not torch.cuda.is_available()
     NO_DEEPSPEED, reason='DeepSpeedStrategy needs CUDA and the deepspeed '
     'package (not a dependency; docs/distributed.md)')
 def test_deepspeed_trains_the_miniature(tmp_path):
+    """A DeepSpeed engine is a model wrapper whose trainable parts are fixed
+    at wrap time, so this run has one stage (the model's configured
+    ``trainable``: delta + projector) on the stage-2 data."""
     data = make_synth_data(tmp_path / 'synth', num=16)
     paths = build_tiny_weights(tmp_path / 'weights', data)
     opts = miniature_cfg_options(paths, data, 1, 1, batch_size=1)
     opts = {k: v for k, v in opts.items()
-            if not k.startswith(('val_', 'test_'))}
+            if not k.startswith(('val_', 'test_', 'train_cfg.',
+                                 'optim_wrapper.'))}
     opts.update({'val_dataloader': None, 'val_cfg': None,
                  'val_evaluator': None})
-    opts.pop('optim_wrapper.type')
     config = tmp_path / 'deepspeed.py'
     config.write_text(f'''_base_ = [r"{PAPER_CONFIG}"]
 runner_type = 'FlexibleRunner'
@@ -212,6 +218,9 @@ strategy = dict(type='DeepSpeedStrategy', bf16=dict(enabled=True),
                 zero_optimization=dict(stage=2), gradient_clipping=1.0)
 optim_wrapper = dict(_delete_=True, type='DeepSpeedOptimWrapper',
                      optimizer=dict(type='AdamW', lr=1e-3))
+train_cfg = dict(_delete_=True, type='MultiStageTrainLoop',
+                 stages=[dict(name='difference', iters=2)],
+                 val_begin=3, val_interval=3)
 env_cfg = dict(dist_cfg=dict(backend='nccl'))
 ''')
     nproc = min(2, torch.cuda.device_count())
