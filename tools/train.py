@@ -148,6 +148,13 @@ def main(argv=None):
     init_cpu_process_group(cfg)
     if 'runner_type' in cfg:
         # e.g. runner_type='FlexibleRunner' with an FSDP/DeepSpeed strategy
+        strategy = str((cfg.get('strategy') or {}).get('type', ''))
+        if strategy.endswith('FSDPStrategy') and cfg.launcher == 'none':
+            from onediff_kit.config_check import ConfigError
+            raise ConfigError(
+                f'strategy.type={strategy} shards the model over processes: '
+                'start it with tools/dist_train.sh NPROC (1 is allowed), or '
+                'train without configs/_base_/strategies/fsdp.py')
         from mmengine.registry import RUNNERS
         with runner_console(args.verbose):
             runner = RUNNERS.build(cfg)
