@@ -44,6 +44,12 @@ Rows (cfg-options only; everything else as the default config):
 * encoder_random_trainable / encoder_pretrained_trainable: both encoders
   trained end to end (``model.encoder.frozen_stages=-1``), the fair
   comparison when a random encoder may learn.
+* speed settings (issue 22), with the head like default: default_bf16
+  (bfloat16 autocast, what ``--amp`` does on a CPU) and default_cached
+  (the feature cache with one fixed colour-jitter draw per pair); each
+  against default, three seeds each way (``--run default_bf16
+  default_cached --seeds 0 1 2``), to decide whether they can become the
+  demo's default.
 
 Seeds: ``--seeds 0 1 2`` trains each row once per seed (seed 0 in
 ``work_dirs/ablation/<row>``, seed N in ``<row>-seedN``); ``--table
@@ -129,6 +135,15 @@ ROWS = {
                                   'model.encoder.frozen_stages=-1']),
     'encoder_pretrained_trainable': ('ImageNet encoder, trained',
                                      ['model.encoder.frozen_stages=-1']),
+    'default_bf16': ('the default trained with bfloat16 autocast (what '
+                     '--amp does on a CPU)',
+                     ['optim_wrapper.type=CPUAutocastOptimWrapper']),
+    'default_cached': ('the default with the feature cache and one fixed '
+                       'colour-jitter draw per pair (FixedVariants K=1)',
+                       ['model.feature_cache.enable=True',
+                        'train_dataloader.dataset.pipeline.2.num_variants=1',
+                        'train_cfg.stages.0.dataloader.dataset.pipeline.2.'
+                        'num_variants=1']),
 }
 
 
@@ -136,7 +151,7 @@ ROWS = {
 # ChangeAttributeHead on the delta tokens. Every row but these is measured
 # without it (NO_HEAD appended), so the delta modules, memories, stages and
 # encoders are compared on the paper's recipe.
-WITH_HEAD = ('default', 'subtract_head')
+WITH_HEAD = ('default', 'subtract_head', 'default_bf16', 'default_cached')
 NO_HEAD = ['model.delta_head=None']
 ROWS = {
     name: (desc, opts if name in WITH_HEAD else opts + NO_HEAD)

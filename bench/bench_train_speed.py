@@ -15,12 +15,15 @@ workers included). Settings, in order:
 - ``malloc``: + ``MallocTuningHook`` (glibc keeps freed tensor memory);
 - ``malloc+passive``: + ``OMP_WAIT_POLICY=PASSIVE`` (OpenMP threads sleep
   instead of spinning while they wait);
-- ``cache-cold``: ``malloc`` + ``model.feature_cache`` with one fixed colour
-  jitter draw per pair, starting from an empty cache (every image a miss
-  the first time it is seen);
+- ``cache-cold``: ``malloc+passive`` + ``model.feature_cache`` with one
+  fixed colour jitter draw per pair, starting from an empty cache (every
+  image a miss the first time it is seen);
 - ``cache-warm``: the same again, reading the cache the cold run filled;
-- ``cache-warm+bf16`` (with ``--bf16``): + bfloat16 autocast; its cache is
-  filled by a first, untimed bf16 run (autocast is part of the key).
+- ``cache-warm+bf16`` (with ``--bf16``): + bfloat16 autocast; its cache
+  (autocast is part of the key) is filled by an untimed bf16 run first.
+
+``--repeat N`` runs the list N times, interleaved, and reports the median
+per setting (the cache is emptied before each ``cache-cold``).
 
 Data: ``--data`` (a directory written by ``onediff data synth``); without it
 2,000 pairs are generated into the work dir. The feature cache lives in the
@@ -28,6 +31,7 @@ work dir and is deleted at the start.
 
     .venv/bin/python bench/bench_train_speed.py [--iters 40] [--warmup 5]
         [--threads 2] [--data DIR] [--settings today malloc ...] [--bf16]
+        [--repeat 1]
 """
 import argparse
 import json
@@ -45,13 +49,14 @@ CACHE_ON = {
     'model.feature_cache.enable': True,
     'train_dataloader.dataset.pipeline.2.num_variants': 1,
 }
+PASSIVE = {'OMP_WAIT_POLICY': 'PASSIVE'}
 SETTINGS = {
     'today': dict(malloc=False),
     'malloc': dict(),
-    'malloc+passive': dict(env={'OMP_WAIT_POLICY': 'PASSIVE'}),
-    'cache-cold': dict(cfg=CACHE_ON),
-    'cache-warm': dict(cfg=CACHE_ON),
-    'cache-warm+bf16': dict(cfg=CACHE_ON, bf16=True, fill=True),
+    'malloc+passive': dict(env=PASSIVE),
+    'cache-cold': dict(cfg=CACHE_ON, env=PASSIVE, clear=True),
+    'cache-warm': dict(cfg=CACHE_ON, env=PASSIVE),
+    'cache-warm+bf16': dict(cfg=CACHE_ON, env=PASSIVE, bf16=True, fill=True),
 }
 
 
@@ -107,6 +112,10 @@ def worker(spec):
 
 def run_setting(name, args, cache_dir):
     setting = SETTINGS[name]
+    if setting.get('bf16'):
+        cache_dir += '_bf16'
+    if setting.get('clear'):
+        shutil.rmtree(cache_dir, ignore_errors=True)
     spec = dict(name=name, data=args.data, iters=args.iters,
                 warmup=args.warmup, cfg=setting.get('cfg', {}),
                 malloc=setting.get('malloc', True),
@@ -136,6 +145,16 @@ def run_setting(name, args, cache_dir):
     return result
 
 
+def median_run(name, runs):
+    """The run with the median pairs/s, with every run's pairs/s."""
+    ok = sorted((r for r in runs if 'pairs_s' in r),
+                key=lambda r: r['pairs_s'])
+    if not ok:
+        return runs[0]
+    return dict(ok[(len(ok) - 1) // 2], name=name,
+                all_pairs_s=[r['pairs_s'] for r in runs if 'pairs_s' in r])
+
+
 def ensure_data(args):
     if args.data:
         return args.data
@@ -160,6 +179,8 @@ def main():
     p.add_argument('--work-dir', default='work_dirs/bench_train_speed')
     p.add_argument('--settings', nargs='+', choices=list(SETTINGS),
                    default=[s for s in SETTINGS if 'bf16' not in s])
+    p.add_argument('--repeat', type=int, default=1,
+                   help='rounds over the settings; medians are reported')
     p.add_argument('--bf16', action='store_true',
                    help='add the cache-warm+bf16 setting')
     p.add_argument('--name', default='train_speed',
@@ -175,42 +196,49 @@ def main():
         settings.append('cache-warm+bf16')
     cache_dir = osp.abspath(osp.join(args.work_dir, 'feature_cache'))
     shutil.rmtree(cache_dir, ignore_errors=True)
-    results = []
-    for name in settings:
-        if SETTINGS[name].get('fill'):
-            print(f'{name}: filling its cache (untimed)', flush=True)
-            run_setting(name, args, cache_dir)
-        r = run_setting(name, args, cache_dir)
-        results.append(r)
-        print(f'{name}: ' + (r.get('error') or
-                             f'{r["pairs_s"]:.2f} pairs/s, user '
-                             f'{r["user_s"]:.0f} s, sys {r["sys_s"]:.0f} s, '
-                             f'{r["minflt"]:,} minor faults') +
-              f' (load {C.load_str()})', flush=True)
+    shutil.rmtree(cache_dir + '_bf16', ignore_errors=True)
+    runs = {}
+    for round_ in range(args.repeat):
+        for name in settings:
+            if SETTINGS[name].get('fill') and round_ == 0:
+                print(f'{name}: filling its cache (untimed)', flush=True)
+                run_setting(name, args, cache_dir)
+            r = run_setting(name, args, cache_dir)
+            runs.setdefault(name, []).append(r)
+            print(f'[round {round_ + 1}] {name}: ' + (
+                r.get('error') or f'{r["pairs_s"]:.2f} pairs/s, user '
+                f'{r["user_s"]:.0f} s, sys {r["sys_s"]:.0f} s, '
+                f'{r["minflt"]:,} minor faults') +
+                f' (load {C.load_str()})', flush=True)
+    results = [median_run(name, runs[name]) for name in settings]
     base = next((r for r in results if r['name'] == 'today' and
                  'pairs_s' in r), None)
     rows = []
     for r in results:
         if 'error' in r:
-            rows.append([r['name'], r['error']] + [''] * 8)
+            rows.append([r['name'], r['error']] + [''] * 9)
             continue
         ratio = f'{r["pairs_s"] / base["pairs_s"]:.2f}x' if base else ''
-        rows.append([r['name'], f'{r["pairs_s"]:.2f}', ratio,
+        rows.append([r['name'], f'{r["pairs_s"]:.2f}',
+                     ' / '.join(f'{x:.1f}' for x in r['all_pairs_s']), ratio,
                      f'{r["s_iter"]:.2f}', f'{r["user_s"]:.0f}',
                      f'{r["sys_s"]:.0f}', f'{r["minflt"]:,}',
                      f'{r["maxrss_mib"]:.0f}',
                      f'{r["hit_rate"]:.1%}' if 'hit_rate' in r else '-',
                      '/'.join(f'{x:.2f}' for x in r['load'])])
     text = (f'Stage 2 of the default config, batch 32, {args.iters} '
-            f'iterations per setting (timed after {args.warmup}), '
+            f'iterations per setting and round, {args.repeat} round(s); '
+            f'the row of the median round is shown. '
+            f'Timed after iteration {args.warmup}, '
             f'OMP_NUM_THREADS={args.threads or "unset (torch: one per core)"}'
             f', 2 dataloader workers:\n\n' + C.md_table(
-                ['setting', 'pairs/s', 'vs today', 's/iter', 'user s',
+                ['setting', 'pairs/s (median)', 'pairs/s of each round',
+                 'vs today', 's/iter', 'user s',
                  'sys s', 'minor faults', 'max RSS MiB (largest process)',
                  'cache hit rate', 'load 1/5/15 at end'], rows))
     C.write_result(args.name, text, C.command_line())
     with open(osp.join(C.RESULTS, args.name + '.json'), 'w') as f:
-        json.dump(results, f, indent=1)
+        json.dump(dict(medians=results, runs=runs), f, indent=1)
 
 
 if __name__ == '__main__':

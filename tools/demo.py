@@ -10,11 +10,17 @@ reused: the demo stops and names the setting that differs.
     python tools/demo.py [--work-dir work_dirs/demo] [--retrain]
                          [--cfg-options k=v ...]
 """
+import os
+
+# OpenMP threads that wait for work sleep instead of spinning: on 2 cores
+# shared with dataloader workers (or anything else) spinning threads took
+# the CPU from the threads with work (BENCHMARKS.md, bench_train_speed.py).
+# libgomp reads this when torch loads, so it is set before any import.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import argparse
 import glob
 import importlib.util
 import json
-import os
 import os.path as osp
 import shutil
 import subprocess

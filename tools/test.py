@@ -3,8 +3,14 @@
 Writes into the work dir: the predictions in COCO results format, the scores
 as JSON and a markdown table (via the test evaluator's ``output_dir``).
 """
-import argparse
 import os
+
+# OpenMP threads that wait for work sleep instead of spinning: on 2 cores
+# shared with dataloader workers (or anything else) spinning threads took
+# the CPU from the threads with work (BENCHMARKS.md, bench_train_speed.py).
+# libgomp reads this when torch loads, so it is set before any import.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+import argparse
 import os.path as osp
 import sys
 
