@@ -10,6 +10,7 @@ components included) through the single pluggy hook, see
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
@@ -129,6 +130,8 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 HOOKS = _child('hook', MMENGINE_HOOKS)
 LOOPS = _child('loop', MMENGINE_LOOPS)
 STRATEGIES = _child('strategy', MMENGINE_STRATEGIES)
+# Callables named in configs, e.g. FSDP's auto_wrap_policy.
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS)

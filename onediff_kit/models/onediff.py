@@ -114,6 +114,10 @@ class OneDiff(BaseModel):
             raise ValueError('give OneDiff either `trainable` or `frozen`, '
                              'not both')
         for name, param in self.named_parameters():
+            # FSDP units and activation-checkpoint wrappers (training
+            # stages under FlexibleRunner) insert their module into names.
+            name = name.replace('_fsdp_wrapped_module.', '').replace(
+                '_checkpoint_wrapped_module.', '')
             param.requires_grad_(name not in self._own_frozen)
         self.frozen_modules = self._freeze(trainable, frozen)
         self.train(self.training)
