@@ -18,29 +18,122 @@ def _print_counts(summary, out=None):
         print(f'  {key:<12} {parts}', file=out)
 
 
+def _decoder_tokenizer(args):
+    """``(tokenizer or None, vocabulary source, max_length)`` of the
+    config's decoder (``BaseDecoder.caption_tokenizer``)."""
+    from mmengine.config import Config
+
+    from onediff_kit.registry import MODELS
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    decoder = cfg.get('model', {}).get('decoder')
+    if not decoder or 'type' not in decoder:
+        raise ValueError(f'{args.config}: no model.decoder with a type')
+    decoder = decoder.to_dict() if hasattr(decoder, 'to_dict') else dict(
+        decoder)
+    cls = MODELS.get(decoder.pop('type'))
+    if cls is None:
+        raise ValueError(f'{args.config}: model.decoder.type is not a '
+                         'registered decoder')
+    tokenizer = cls.caption_tokenizer(**decoder)
+    source = f'{cls.__name__} of {args.config}'
+    if tokenizer is not None and decoder.get('vocab_manifests'):
+        source += f' (vocab_manifests {list(decoder["vocab_manifests"])})'
+    return tokenizer, source, decoder.get('max_length')
+
+
+def _print_check(report, out=None):
+    out = out or sys.stdout
+
+    def say(text=''):
+        print(text, file=out)
+
+    say(f'manifest: {report["manifest"]} (data root {report["root"]})')
+    _print_counts(report['summary'], out)
+    if report['empty_references']:
+        say(f'  flagged empty_references (evaluation only): '
+            f'{report["empty_references"]}')
+    bad = report['bad_lines']
+    say(f'bad lines: {sum(v["count"] for v in bad.values())}')
+    for kind, entry in bad.items():
+        say(f'  {kind}: {entry["count"]}')
+        for example in entry['examples']:
+            say(f'    e.g. {example}')
+    images = report.get('images')
+    if images is not None:
+        say('images (headers only):')
+        for key, what in (('missing', 'pairs with a missing file'),
+                          ('unreadable', 'pairs with an unreadable header'),
+                          ('size_mismatch',
+                           'pairs whose two images differ in size')):
+            entry = images[key]
+            split = f' {entry["per_split"]}' if entry['pairs'] else ''
+            say(f'  {what}: {entry["pairs"]}{split}')
+            for example in entry['examples']:
+                say(f'    e.g. {example}')
+    else:
+        say('images: not checked (--no-files)')
+    unit = 'words' if report['vocabulary']['source'].endswith('(words)') \
+        else 'decoder tokens'
+    limit = report['max_length']
+    say(f'caption length in {unit}'
+        f'{f" (max_length={limit}, EOS included)" if limit else ""}:')
+    head = f'  {"split":<6} {"captions":>8} ' + ' '.join(
+        f'{"p" + str(q):>5}' for q in (50, 90, 99)) + f' {"max":>5}'
+    say(head + (' over max_length' if limit else ''))
+    for split, row in report['caption_lengths'].items():
+        line = f'  {split:<6} {row["captions"]:>8} ' + ' '.join(
+            f'{row["p" + str(q)]:>5.0f}' for q in (50, 90, 99)) + \
+            f' {row["max"]:>5}'
+        if limit:
+            line += f' {row["over_max_length"]:>6}'
+        say(line)
+    vocab = report['vocabulary']
+    say(f'vocabulary: {vocab["source"]}')
+    for split, row in vocab['splits'].items():
+        words = ', '.join(row['examples'])
+        say(f'  {split}: {row["unknown_pct"]:.1f} % of {row["tokens"]} '
+            f'tokens unknown{f" (most often: {words})" if words else ""}')
+    findings = report['findings']
+    say()
+    if not findings:
+        say('findings: none')
+    for level, text in findings:
+        say(f'{level.upper()}: {text}')
+
+
 def run_check(args):
-    from onediff_kit.data.manifest import ManifestError, check_manifest
-    from onediff_kit.data.manifest import summarize
+    from onediff_kit.data.data_check import check_data
+    from onediff_kit.data.manifest import ManifestError
+    tokenizer = source = max_length = None
+    if args.config:
+        try:
+            tokenizer, source, max_length = _decoder_tokenizer(args)
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            print(f'error: --config {args.config}: {exc}', file=sys.stderr)
+            return 2
     try:
-        records, problems = check_manifest(
-            args.manifest, root=args.root, check_files=not args.no_files)
+        report = check_data(
+            args.manifest, root=args.root, splits=args.split,
+            tokenizer=tokenizer, vocabulary_source=source,
+            max_length=max_length, check_files=not args.no_files,
+            max_unknown_pct=args.max_unknown, examples=args.examples)
     except ManifestError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
-    summary = summarize(records)
-    summary['bad_lines'] = len(problems)
     if args.json:
-        summary['problems'] = [
-            dict(line=p.line, reason=p.reason, key=p.key) for p in problems
-        ]
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(report, indent=2))
     else:
-        print(f'manifest: {args.manifest}')
-        _print_counts(summary)
-        print(f'bad lines: {len(problems)}')
-        for p in problems:
-            print(f'  {args.manifest}:{p.line}: {p.reason}')
-    return 1 if problems else 0
+        _print_check(report)
+    levels = [level for level, _ in report['findings']]
+    failed = 'error' in levels or (args.strict and levels)
+    if not args.json:
+        print(f'result: {levels.count("error")} errors, '
+              f'{levels.count("warning")} warnings'
+              f'{" (--strict)" if args.strict else ""}: '
+              f'{"FAILED" if failed else "ok"}')
+    return 1 if failed else 0
 
 
 def run_import(args):
@@ -147,19 +240,46 @@ def run_synth(args):
 
 
 def add_parser(subparsers):
+    from mmengine.config import DictAction
     p = subparsers.add_parser(
         'data', help='check manifests, import benchmarks, make synthetic data')
     sub = p.add_subparsers(dest='data_command', metavar='ACTION')
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
-    c = sub.add_parser('check', help='validate a manifest and count it')
+    c = sub.add_parser(
+        'check', help='check a data set before a long job: bad lines, '
+        'missing images, size mismatches, caption lengths, vocabulary',
+        description='A summary by reason with counts and a few examples. '
+        'Exit 1 on an error (bad lines, missing or unreadable images, val/'
+        'test tokens unknown to the vocabulary above --max-unknown), and '
+        'with --strict also on a warning (image sizes that differ, '
+        'captions over max_length); 2 when the manifest or config cannot '
+        'be read.')
     c.add_argument('manifest', help='JSONL manifest')
     c.add_argument(
         '--root', help='data root of the image paths (default: the '
         "manifest's folder)")
     c.add_argument(
+        '--config', help="experiment config: caption lengths in its "
+        "decoder's tokens against model.decoder.max_length, coverage by "
+        'the vocabulary it builds (default: words, vocabulary of the '
+        "manifest's train split)")
+    c.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+        help='override config values, as in tools/train.py')
+    c.add_argument('--split', nargs='+', metavar='SPLIT',
+                   help='report only these splits (default: all)')
+    c.add_argument(
         '--no-files', action='store_true',
-        help='do not require the image files to exist')
+        help='do not check the image files')
+    c.add_argument(
+        '--max-unknown', type=float, default=5.0, metavar='PCT',
+        help='share of unknown val/test tokens that is an error (default '
+        '5)')
+    c.add_argument('--strict', action='store_true',
+                   help='exit 1 on warnings too')
+    c.add_argument('--examples', type=int, default=3,
+                   help='examples per reason (default 3)')
     c.add_argument('--json', action='store_true', help='print JSON')
     c.set_defaults(func=run_check)
 

@@ -67,6 +67,18 @@ class BaseDecoder(BaseModule):
         """``(captions, beams or None)`` for the batch."""
         return self.predict(visual_tokens, data_samples), None
 
+    @classmethod
+    def caption_tokenizer(cls, **cfg):
+        """The tokenizer a decoder built from ``cfg`` would use, without
+        building the network (``onediff data check`` measures captions with
+        it before a long job).
+
+        Returns None (this default: the check counts words) or an object
+        with ``encode(text) -> list[int]`` and ``unk_id`` (the id of an
+        unknown token; None where every text encodes).
+        """
+        return None
+
 
 class BaseDeltaHead(BaseModule):
     """Auxiliary head on the delta tokens (optional part ``delta_head``).

@@ -64,7 +64,10 @@ def test_load_manifest_names_file_and_line(bad_manifest, tmp_path):
 def test_cli_check(bad_manifest, capsys):
     assert main(['data', 'check', str(bad_manifest)]) == 1
     out = capsys.readouterr().out
-    assert 'pairs: 2' in out and 'train: 1, val: 1' in out
+    # A missing image is counted among the images, not as a bad line.
+    assert 'pairs: 3' in out and 'train: 2, val: 1' in out
     assert 'color: 1' in out
-    assert f'{bad_manifest}:6: bytes that are not UTF-8' in out
-    assert 'bad lines: 8' in out
+    assert 'bad lines: 7' in out
+    assert 'e.g. line 6: bytes that are not UTF-8' in out
+    assert 'empty captions: 2' in out
+    assert 'pairs with a missing file: 1' in out

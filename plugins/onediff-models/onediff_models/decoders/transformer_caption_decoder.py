@@ -34,6 +34,16 @@ class DecoderBlock(nn.Module):
         return x + self.mlp(self.ln2(x)), cache
 
 
+def build_vocabulary(manifests, texts, splits, min_freq, vocab_size):
+    """The word tokenizer of the captions (and ``texts``) of the existing
+    ``manifests``' records of ``splits``; special tokens only if none."""
+    found = [m for m in manifests if osp.isfile(m)]
+    corpus = read_manifest_texts(found, splits=splits) + list(texts)
+    if not corpus:
+        return WordTokenizer.empty()
+    return WordTokenizer.train(corpus, vocab_size, min_freq)
+
+
 @MODELS.register_module()
 class TransformerCaptionDecoder(BaseDecoder):
     """Decoder-only transformer over ``[visual prefix; prompt; caption]``.
@@ -101,18 +111,33 @@ class TransformerCaptionDecoder(BaseDecoder):
 
     # ---------------------------------------------------------- tokenizer
     def _build_tokenizer(self, manifests, texts, splits, min_freq):
-        found = [m for m in manifests if osp.isfile(m)]
         missing = [m for m in manifests if not osp.isfile(m)]
         if missing:
             print_log(f'decoder.vocab_manifests not found: {missing}; the '
                       'tokenizer must come from a checkpoint',
                       logger='current', level=30)
-        corpus = read_manifest_texts(found, splits=splits) + list(texts)
-        if not corpus:
-            return WordTokenizer.empty()
-        tokenizer = WordTokenizer.train(corpus, self.vocab_size, min_freq)
+        tokenizer = build_vocabulary(manifests, texts, splits, min_freq,
+                                     self.vocab_size)
         self._check_vocab(tokenizer)
         return tokenizer
+
+    @classmethod
+    def caption_tokenizer(cls, vocab_size=512, vocab_manifests=(),
+                          vocab_texts=(), vocab_splits=('train', ),
+                          min_freq=1, **cfg):
+        """The word vocabulary the decoder builds from this config.
+
+        Raises:
+            FileNotFoundError: naming the ``vocab_manifests`` not found
+                (the decoder itself would wait for a checkpoint's).
+        """
+        missing = [m for m in vocab_manifests if not osp.isfile(m)]
+        if missing:
+            raise FileNotFoundError(
+                f'decoder.vocab_manifests not found: {missing} (paths are '
+                'relative to the working directory)')
+        return build_vocabulary(vocab_manifests, vocab_texts, vocab_splits,
+                                min_freq, vocab_size)
 
     def _check_vocab(self, tokenizer):
         if len(tokenizer) > self.vocab_size:
