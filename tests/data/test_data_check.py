@@ -143,3 +143,32 @@ def test_default_vocabulary_on_spot_the_diff_is_a_loud_error(
     assert level == 'error'
     assert text.startswith(f'{test["unknown_pct"]:.1f} % of the test caption'
                            ' tokens')
+
+
+def test_hugging_face_decoder_counts_in_its_own_tokens(data, tmp_path,
+                                                       repo_root, capsys,
+                                                       monkeypatch):
+    """The paper-scale config: lengths in the LM tokenizer's tokens, read
+    from model_path alone (a tiny word-level tokenizer here)."""
+    from tokenizers import Tokenizer, pre_tokenizers
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+    vocab = {w: i for i, w in enumerate(
+        ['[UNK]', '[EOS]', 'the', 'red', 'cube', 'moved'])}
+    tok = Tokenizer(WordLevel(vocab, unk_token='[UNK]'))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    lm = tmp_path / 'lm'
+    PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]',
+                            eos_token='[EOS]').save_pretrained(lm)
+    monkeypatch.chdir(repo_root)
+    rc = main(['data', 'check', str(data), '--no-files', '--split', 'val',
+               'test', '--config',
+               'configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py',
+               '--cfg-options', f'model.decoder.model_path={lm}', '--json'])
+    report = json.loads(capsys.readouterr().out)
+    assert report['max_length'] == 64
+    assert report['vocabulary']['source'].startswith('HFCausalLMDecoder')
+    # 'zebras crossed busy streets' + 'the cube ' * 30: 4 unknown of 64.
+    assert report['vocabulary']['splits']['test']['unknown'] == 4
+    assert report['caption_lengths']['test']['max'] == 60
+    assert rc == 1  # the bad JSON line

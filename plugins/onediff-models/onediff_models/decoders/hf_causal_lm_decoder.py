@@ -7,6 +7,22 @@ from onediff_kit.models.bases import BaseDecoder
 from onediff_kit.registry import MODELS
 
 
+class CaptionTokens:
+    """A Hugging Face tokenizer as ``BaseDecoder.caption_tokenizer`` returns
+    it: ``encode(text)`` (no special tokens) and ``unk_id``.
+
+    Args:
+        tokenizer (transformers.PreTrainedTokenizerBase): the LM's tokenizer.
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.unk_id = tokenizer.unk_token_id
+
+    def encode(self, text):
+        return self.tokenizer(text, add_special_tokens=False)['input_ids']
+
+
 @MODELS.register_module()
 class HFCausalLMDecoder(BaseDecoder):
     """Any ``AutoModelForCausalLM`` conditioned through ``inputs_embeds``.
@@ -128,6 +144,16 @@ class HFCausalLMDecoder(BaseDecoder):
 
     def _encode(self, text):
         return self.tokenizer(text, add_special_tokens=False)['input_ids']
+
+    @classmethod
+    def caption_tokenizer(cls, model_path, **cfg):
+        """The LM's own tokenizer from ``model_path`` (no weights loaded)."""
+        from transformers import AutoTokenizer
+        if not os.path.isdir(model_path):
+            raise FileNotFoundError(f'decoder.model_path={model_path} is not '
+                                    'a local directory')
+        return CaptionTokens(
+            AutoTokenizer.from_pretrained(model_path, local_files_only=True))
 
     def _prompt_ids(self, sample):
         prompt = self.prompt_template.format(
