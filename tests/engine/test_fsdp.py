@@ -20,6 +20,7 @@ rank) agrees within 5e-3 relative.
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -84,6 +85,23 @@ def _grad_norms(work_dir):
             if 'grad_norm' in line]
 
 
+def _env():
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO)] + os.environ.get('PYTHONPATH', '').split(os.pathsep)),
+        PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+
+
+def _dist_train(work_dir, opts, env, *args):
+    return subprocess.Popen(
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2',
+         str(FSDP_CONFIG), '--work-dir', str(work_dir), *args,
+         '--cfg-options', *as_cli(opts)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True)
+
+
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp('fsdp')
@@ -91,18 +109,8 @@ def runs(tmp_path_factory):
     paths = build_tiny_weights(root / 'weights', data)
     init = root / 'init.pth'
     _save_initialisation(_options(paths, data, 2, init), init)
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(
-            [str(REPO)] + os.environ.get('PYTHONPATH', '').split(os.pathsep)),
-        PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
-    sharded = subprocess.Popen(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2',
-         str(FSDP_CONFIG),
-         '--work-dir', str(root / 'fsdp'), '--cfg-options',
-         *as_cli(_options(paths, data, 1, init))],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True)
+    env = _env()
+    sharded = _dist_train(root / 'fsdp', _options(paths, data, 1, init), env)
     one = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'train.py'), str(PAPER_CONFIG),
          '--work-dir', str(root / 'one'), '--cfg-options',
@@ -111,7 +119,7 @@ def runs(tmp_path_factory):
     _, sharded_err = sharded.communicate(timeout=240)
     assert one.returncode == 0, one.stderr[-3000:]
     assert sharded.returncode == 0, sharded_err[-3000:]
-    return dict(root=root, data=data, init=init,
+    return dict(root=root, data=data, init=init, paths=paths,
                 opts=_options(paths, data, 2, init))
 
 
@@ -158,6 +166,25 @@ def test_stages_refreeze_under_fsdp(runs):
                           for k in moved1)
     assert any('lora_' in k for k in moved2)
     assert not any(k.startswith('encoder.') for k in moved1 | moved2)
+
+
+def test_fsdp_resume_matches(runs):
+    """Resume at stage 2's first iteration from an FSDP checkpoint (full
+    optimizer state) ends where the uninterrupted run ended."""
+    root = runs['root']
+    work = root / 'resumed'
+    work.mkdir()
+    shutil.copy(root / 'fsdp' / f'iter_{ITERS}.pth', work)
+    resumed = _dist_train(
+        work, _options(runs['paths'], runs['data'], 1, runs['init']),
+        _env(), '--resume', str(work / f'iter_{ITERS}.pth'))
+    _, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err[-3000:]
+    ours = _state(work / f'iter_{2 * ITERS}.pth')
+    theirs = _state(root / 'fsdp' / f'iter_{2 * ITERS}.pth')
+    for key in theirs:
+        torch.testing.assert_close(ours[key], theirs[key], rtol=0,
+                                   atol=1e-6, msg=key)
 
 
 def test_fsdp_checkpoint_captions_in_one_process(runs):
