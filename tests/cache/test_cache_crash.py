@@ -1,4 +1,5 @@
-"""A writer killed with SIGKILL leaves no corrupt cache entry."""
+"""A writer killed with SIGKILL, or two writing at once, leave no corrupt
+cache entry."""
 import os
 import signal
 import subprocess
@@ -72,3 +73,34 @@ def test_sigkill_while_writing_leaves_only_whole_entries(tmp_path):
             torch.testing.assert_close(got, want)
     assert cache.hits >= written - 4
     assert cache.hits + cache.misses == 4 * steps
+
+
+# Two writers over the same images at once, as DDP ranks that meet the same
+# image: each entry is replaced whole, never interleaved.
+RANK = '''
+import sys
+from tests.cache.test_cache_crash import Levels, images
+from onediff_kit.cache import FeatureCache
+cache = FeatureCache(sys.argv[1])
+for step in range(int(sys.argv[2])):
+    cache(Levels().eval(), images(step))
+'''
+
+
+def test_two_processes_writing_the_same_entries(tmp_path):
+    root = tmp_path / 'cache'
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
+    ranks = [subprocess.Popen([sys.executable, '-c', RANK, str(root), '6'],
+                              cwd=REPO, env=env, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    for proc in ranks:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+    assert cache_summary(str(root))[0]['entries'] == 24
+    assert not [p for p in root.rglob('*') if '.tmp.' in p.name]
+    cache = FeatureCache(str(root))
+    for step in range(6):
+        x = images(step)
+        for got, want in zip(cache(Levels().eval(), x), Levels()(x)):
+            torch.testing.assert_close(got, want)
+    assert cache.misses == 0
