@@ -8,6 +8,7 @@ The page (Gradio) is at ``http://HOST:PORT/``; scripts post to
 ``--host`` says otherwise; no share link is made and nothing is downloaded.
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -30,12 +31,19 @@ def run(args):
     for path in (args.config, args.checkpoint):
         if not os.path.isfile(path):
             return _error(f'{path} not found')
+    examples_dir = tempfile.mkdtemp(prefix='onediff_serve_examples_')
+    try:
+        return _serve(args, examples_dir)
+    finally:  # uvicorn returns on Ctrl+C and SIGTERM
+        shutil.rmtree(examples_dir, ignore_errors=True)
+
+
+def _serve(args, examples_dir):
     from onediff_kit.apis import CaptionerError, DiffCaptioner
     from onediff_kit.web.app import build_app
     from onediff_kit.web.examples import write_example_pairs
     from onediff_kit.web.service import CaptionService
 
-    examples_dir = tempfile.mkdtemp(prefix='onediff_serve_examples_')
     try:
         examples = write_example_pairs(examples_dir, args.examples,
                                        args.examples_generator)
