@@ -303,7 +303,10 @@ def cache_summary(root):
         entries = size = leftovers = 0
         for folder, _, files in os.walk(ns):
             for fname in files:
-                size += osp.getsize(osp.join(folder, fname))
+                try:
+                    size += osp.getsize(osp.join(folder, fname))
+                except FileNotFoundError:  # a writer renamed or removed it
+                    continue
                 if '.tmp.' in fname:
                     leftovers += 1
                 elif fname.endswith(last):

@@ -34,6 +34,7 @@ def faults(mode):
 
 def test_freed_activations_are_reused_not_faulted_in_again():
     tuned, plain = faults('tuned'), faults('plain')
-    # Measured: about 39,000 faults plain and 4,000 tuned.
+    # Measured on a quiet AMD EPYC: 40,000-49,000 faults plain, 2,000-6,200
+    # tuned; once, on a loaded machine, 18,300 plain and 6,200 tuned.
     assert plain > 15_000
-    assert tuned < plain / 4
+    assert tuned < plain / 2

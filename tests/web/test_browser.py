@@ -119,8 +119,11 @@ def _open(driver, url):
 
 def _upload(driver, elem_id, path):
     from selenium.webdriver.common.by import By
-    driver.find_element(By.CSS_SELECTOR,
-                        f'#{elem_id} input[type=file]').send_keys(path)
+    selector = f'#{elem_id} input[type=file]'
+    # Gradio may mount the upload field after the button on a busy machine.
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, selector),
+          f'the {elem_id} upload field')
+    driver.find_element(By.CSS_SELECTOR, selector).send_keys(path)
     name = Path(path).stem  # the page breaks the line before the suffix
     _wait(driver, lambda d: name in d.find_element(By.ID, elem_id).text,
           f'{name} to upload')
