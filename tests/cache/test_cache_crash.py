@@ -14,15 +14,16 @@ from onediff_kit.cache import FeatureCache, cache_summary
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Writes entries without end: large levels, so that most of the time is
-# spent inside a write when the kill comes.
+# Writes entries until killed: large levels, so that most of the time is
+# spent inside a write when the kill comes. Bounded (about 600 MB), so that
+# a writer the test fails to kill cannot fill the disk.
 WRITER = '''
 import sys, torch
 from tests.cache.test_cache_crash import Levels, images
 from onediff_kit.cache import FeatureCache
 cache = FeatureCache(sys.argv[1])
 encoder = Levels().eval()
-for step in range(10**6):
+for step in range(400):
     cache(encoder, images(step))
 '''
 
@@ -44,16 +45,18 @@ def test_sigkill_while_writing_leaves_only_whole_entries(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
     proc = subprocess.Popen([sys.executable, '-c', WRITER, str(root)],
                             cwd=REPO, env=env, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        rows = cache_summary(str(root))
-        if rows and rows[0]['entries'] >= 12:
-            break
-        assert proc.poll() is None, proc.stderr.read()[-2000:]
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            rows = cache_summary(str(root))
+            if rows and rows[0]['entries'] >= 12:
+                break
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
 
     rows = cache_summary(str(root))
     written = rows[0]['entries']
