@@ -9,6 +9,7 @@ The page (Gradio) is at ``http://HOST:PORT/``; scripts post to
 """
 import os
 import shutil
+import signal
 import sys
 import tempfile
 
@@ -57,6 +58,10 @@ def _serve(args, examples_dir):
     app = build_app(service, examples, max_queue=args.max_queue,
                     allowed_paths=[examples_dir])
     import uvicorn
+
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit
+    # it lets run() remove the examples folder.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f'serving {args.config} ({args.checkpoint}) on '
           f'http://{args.host}:{args.port}/  (JSON: POST /api/caption; '
           'Ctrl+C stops)', flush=True)
