@@ -7,7 +7,7 @@ import pytest
 from onediff_kit.registry import METRICS
 
 synth = pytest.importorskip('onediff_data.synth')
-from onediff_data.synth import vocabulary as V  # noqa: E402
+from onediff_kit.data import scene_vocabulary as V  # noqa: E402
 from onediff_data.synth.captions import change_captions  # noqa: E402
 from onediff_data.synth.scene import make_change  # noqa: E402
 
@@ -140,3 +140,13 @@ def test_cli_semantic(pairs, tmp_path, capsys):
     assert saved['semantic']['scores']['change_type_accuracy'] == 1.0
     assert saved['semantic']['confusion']['drop']['drop'] == 10
     assert saved['per_type']['move']['n'] == 10
+
+
+def test_default_vocabulary_is_the_core_scene_vocabulary():
+    """The parser's words come from the core contract, which the generator
+    plugin re-exports (no plugin imports another by string)."""
+    from onediff_data.synth import vocabulary
+    assert vocabulary.CHANGE_TEMPLATES is V.CHANGE_TEMPLATES
+    assert set(vocabulary.__all__) == set(V.__all__)
+    metric = METRICS.build(dict(type='SemanticChangeMetric'))
+    assert metric.change_types == V.CHANGE_TYPES

@@ -1,21 +1,47 @@
 """Reading the change back out of a synthetic difference caption.
 
-The parser is built from the synthetic generator's vocabulary module
-(``onediff_data.synth.vocabulary``: attribute values, their synonyms, the
-change types and the caption templates), so it knows every word a reference
-caption can use. A caption is matched against each template (``{obj}`` must
+The parser is built from the synthetic scene vocabulary
+(:mod:`onediff_kit.data.scene_vocabulary`: attribute values, their
+synonyms, the change types and the caption templates), so it knows every
+word a reference caption can use. A caption is matched against each template (``{obj}`` must
 be an object phrase made of attribute words ending in a shape, ``{new}`` and
 ``{old}`` attribute values); color and material share some templates and are
 told apart by the new value. A caption that matches no template falls back
 to words found in one change type's templates only, and to the attribute
 words it contains.
 """
+import importlib
 import re
 from collections import OrderedDict
+
+from onediff_kit.data import scene_vocabulary
 
 UNKNOWN = 'unknown'
 ATTRIBUTES = ('size', 'color', 'material', 'shape')
 _PLACEHOLDER = re.compile(r'\{(\w+)\}')
+
+
+def load_vocabulary(vocabulary=None):
+    """The vocabulary module a parser is built from.
+
+    Args:
+        vocabulary (str, optional): import path of a module with the names
+            :class:`ChangeCaptionParser` reads; None is the core's
+            :mod:`onediff_kit.data.scene_vocabulary`.
+
+    Raises:
+        ImportError: naming the module that cannot be imported.
+    """
+    if vocabulary is None:
+        return scene_vocabulary
+    try:
+        return importlib.import_module(vocabulary)
+    except ImportError as exc:
+        raise ImportError(
+            f'SemanticChangeMetric builds its caption parser from the '
+            f'vocabulary module {vocabulary!r}, which cannot be imported '
+            f'({exc}); leave vocabulary=None for the synthetic scene '
+            'vocabulary') from exc
 
 
 def _words(text):

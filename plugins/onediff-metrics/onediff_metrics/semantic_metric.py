@@ -1,5 +1,4 @@
 """SemanticChangeMetric: does the caption name the right change?"""
-import importlib
 import json
 import os
 import os.path as osp
@@ -10,7 +9,8 @@ from mmengine.logging import print_log
 
 from onediff_kit.registry import METRICS
 
-from .change_parser import ATTRIBUTES, UNKNOWN, ChangeCaptionParser
+from .change_parser import (ATTRIBUTES, UNKNOWN, ChangeCaptionParser,
+                            load_vocabulary)
 
 NEW_VALUE_TYPES = ('color', 'material')
 
@@ -45,8 +45,10 @@ class SemanticChangeMetric(BaseMetric):
     ``none``, e.g. real-photo pairs) are skipped and counted.
 
     Args:
-        vocabulary (str): import path of the vocabulary module. Defaults to
-            ``'onediff_data.synth.vocabulary'``.
+        vocabulary (str, optional): import path of another vocabulary
+            module (a data set's own words); None (default) takes the
+            synthetic scene vocabulary of the core,
+            :mod:`onediff_kit.data.scene_vocabulary`.
         output_dir (str, optional): if set, each evaluation writes
             ``semantic_scores.json`` (scores, per type, confusion, counts)
             and ``semantic_scores.md`` there.
@@ -60,7 +62,7 @@ class SemanticChangeMetric(BaseMetric):
     default_prefix = 'semantic'
 
     def __init__(self,
-                 vocabulary='onediff_data.synth.vocabulary',
+                 vocabulary=None,
                  output_dir=None,
                  file_prefix='',
                  predictions_file=None,
@@ -71,15 +73,7 @@ class SemanticChangeMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        try:
-            module = importlib.import_module(vocabulary)
-        except ImportError as exc:
-            raise ImportError(
-                f'SemanticChangeMetric builds its caption parser from the '
-                f'vocabulary module {vocabulary!r}, which cannot be imported '
-                f'({exc}); install the onediff-data plugin or pass '
-                'vocabulary=') from exc
-        self.parser = ChangeCaptionParser(module)
+        self.parser = ChangeCaptionParser(load_vocabulary(vocabulary))
         self.change_types = self.parser.change_types
         self.output_dir = output_dir
         self.file_prefix = file_prefix

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from onediff_kit.data import scene_vocabulary
 from onediff_kit.models.bases import BaseDeltaHead
 from onediff_kit.registry import MODELS
 
@@ -62,26 +63,28 @@ class ChangeAttributeHead(BaseDeltaHead):
         in_channels (int): width of the delta tokens (injected).
         targets (sequence[str]): what to classify, from ``change_type``,
             ``size``, ``color``, ``material``, ``shape``, ``new``.
-        vocabulary (str): import path of the module listing the class names
-            (``CHANGE_TYPES``, ``SIZES``, ``COLORS``, ``MATERIALS``,
-            ``SHAPES``). Defaults to ``'onediff_data.synth.vocabulary'``.
+        vocabulary (str, optional): import path of another module listing
+            the class names (``CHANGE_TYPES``, ``SIZES``, ``COLORS``,
+            ``MATERIALS``, ``SHAPES``); None (default) takes the core's
+            :mod:`onediff_kit.data.scene_vocabulary`.
         loss_weight (float): multiplies every target's loss.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, in_channels,
                  targets=('change_type', ) + OBJECT_ATTRIBUTES + ('new', ),
-                 vocabulary='onediff_data.synth.vocabulary', loss_weight=1.0,
+                 vocabulary=None, loss_weight=1.0,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         try:
-            module = importlib.import_module(vocabulary)
+            module = (scene_vocabulary if vocabulary is None else
+                      importlib.import_module(vocabulary))
         except ImportError as exc:
             raise ImportError(
                 f'ChangeAttributeHead reads its class names from the '
                 f'vocabulary module {vocabulary!r}, which cannot be imported '
-                f'({exc}); install the onediff-data plugin or set '
-                'delta_head.vocabulary') from exc
+                f'({exc}); leave delta_head.vocabulary=None for the '
+                'synthetic scene vocabulary') from exc
         self.classes = target_classes(module, tuple(targets))
         self.index = {t: {c: i for i, c in enumerate(cs)}
                       for t, cs in self.classes.items()}
