@@ -38,8 +38,9 @@ def score_samples(samples, **cfg):
     """
     metric = build_caption_metric(**cfg)
     metric.process(None, samples)
-    metrics = metric.evaluate(len(samples))
-    return dict(metrics=metrics, **metric.last_report)
+    report = metric.evaluate_report(len(samples))
+    report.pop('predictions', None)
+    return report
 
 
 def score_semantic(samples, **cfg):
@@ -56,8 +57,7 @@ def score_semantic(samples, **cfg):
     """
     metric = build_metric('SemanticChangeMetric', **cfg)
     metric.process(None, samples)
-    metrics = metric.evaluate(len(samples))
-    return dict(metrics=metrics, **metric.last_report)
+    return metric.evaluate_report(len(samples))
 
 
 def score_files(preds,

@@ -73,12 +73,13 @@ def scored(tmp_path_factory):
     try:
         metric.process(None, _samples(pairs[:10]))  # two batches
         metric.process(None, _samples(pairs[10:]))
-        metrics = metric.evaluate(len(pairs))
+        report = metric.evaluate_report(len(pairs))
     finally:
         logger.removeHandler(handler)
     return dict(
         metric=metric,
-        metrics=metrics,
+        metrics=report['metrics'],
+        report=report,
         pairs=pairs,
         out_dir=out_dir,
         log=[r.getMessage() for r in records])
@@ -99,7 +100,7 @@ def test_keys_and_ranges(scored):
 def test_per_type_cider_averages_to_overall(scored):
     # document frequencies are global, so per-type CIDEr is a plain subset
     # mean of the same per-image scores and the types add back up.
-    metrics, report = scored['metrics'], scored['metric'].last_report
+    metrics, report = scored['metrics'], scored['report']
     total = sum(report['per_type'][t]['n'] * metrics[f'caption/{t}/CIDEr']
                 for t in TYPES)
     assert total / len(scored['pairs']) == pytest.approx(
@@ -127,7 +128,7 @@ def test_subset_scores_match_scoring_the_subset_alone(scored):
 
 
 def test_empty_and_non_ascii_counted(scored):
-    report = scored['metric'].last_report
+    report = scored['report']
     assert report['counts']['empty_predictions'] == 1
     assert report['counts']['non_ascii_pairs'] == 2
     assert any("1 of 18 predictions are empty" in w and "'color_1'" in w

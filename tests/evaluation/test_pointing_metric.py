@@ -84,8 +84,9 @@ def test_old_manifest_without_boxes_is_skipped_and_counted(capsys):
                delta_attention_maps=peaked(2, 2))
     no_attention = sample('drop', None, box_before=BOX, pair=1)
     metric.process(None, [old, no_attention])
-    assert metric.evaluate(2) == {}  # nothing to score, no crash
-    assert metric.last_report['counts']['skipped'] == dict(
+    report = metric.evaluate_report(2)
+    assert report['metrics'] == {}  # nothing to score, no crash
+    assert report['counts']['skipped'] == dict(
         no_change=0, no_box=1, no_attention=1)
     log = capsys.readouterr().out
     assert '1 with no box in scene truth' in log
@@ -134,9 +135,10 @@ def test_pointing_through_the_real_model_path(delta):
     assert maps.dim() == 3 and maps.shape[0] == 2 and (maps >= 0).all()
     metric = METRICS.build(dict(type='PointingGameMetric'))
     metric.process(None, out)
-    scores = metric.evaluate(len(out))
+    report = metric.evaluate_report(len(out))
+    scores = report['metrics']
     # color, add, drop score one image each, move both: five points.
-    assert metric.last_report['counts']['points'] == 5
+    assert report['counts']['points'] == 5
     for t in ('color', 'add', 'drop', 'move'):
         assert 0.0 <= scores[f'pointing/{t}/hit_rate'] <= 1.0
     assert 0.0 < scores['pointing/mass_in_box'] < 1.0

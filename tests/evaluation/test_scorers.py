@@ -50,14 +50,15 @@ def test_java_free_scoring():
     metric.process(None, [_sample('a'), _sample('b', pred='')])
     # results travel between ranks: plain JSON-able python only
     assert json.loads(json.dumps(metric.results)) == metric.results
-    metrics = metric.evaluate(2)
+    report = metric.evaluate_report(2)
+    metrics = report['metrics']
     assert set(metrics) == {
         'caption/BLEU-1', 'caption/BLEU-2', 'caption/BLEU-3',
         'caption/BLEU-4', 'caption/ROUGE-L', 'caption/CIDEr'
     }
     assert metrics['caption/ROUGE-L'] > 0
     assert 'simple Python tokenizer' in metric.protocol
-    assert metric.last_report['counts']['empty_predictions'] == 1
+    assert report['counts']['empty_predictions'] == 1
 
 
 def test_duplicate_ids_and_missing_fields():

@@ -64,11 +64,12 @@ def _evaluate(pairs, preds, **cfg):
     samples = [dict(p, pred_caption=c) for p, c in zip(pairs, preds)]
     metric.process(None, samples + [dict(pair_id='real', change_type='add',
                                           meta={}, pred_caption='x')])
-    return metric, metric.evaluate(len(samples) + 1)
+    report = metric.evaluate_report(len(samples) + 1)
+    return report, report['metrics']
 
 
 def test_perfect_captions_score_one(pairs, tmp_path):
-    metric, metrics = _evaluate(
+    report, metrics = _evaluate(
         pairs, [p['captions'][0] for p in pairs],
         output_dir=str(tmp_path),
         predictions_file=str(tmp_path / 'out' / 'preds.json'))
@@ -82,8 +83,8 @@ def test_perfect_captions_score_one(pairs, tmp_path):
         assert metrics[f'semantic/{key}'] == 1.0
     assert metrics['semantic/color/new_value_accuracy'] == 1.0
     assert 'semantic/add/new_value_accuracy' not in metrics
-    assert metric.last_report['counts'] == dict(pairs=60, skipped=1)
-    assert metric.last_report['confusion']['move']['move'] == 10
+    assert report['counts'] == dict(pairs=60, skipped=1)
+    assert report['confusion']['move']['move'] == 10
 
 
 def test_wrong_captions_are_counted(pairs):
@@ -101,8 +102,8 @@ def test_wrong_captions_are_counted(pairs):
             preds.append(f'a {wrong} has been added')  # wrong object
         else:
             preds.append(p['captions'][0])
-    metric, metrics = _evaluate(pairs, preds)
-    conf = metric.last_report['confusion']
+    report, metrics = _evaluate(pairs, preds)
+    conf = report['confusion']
     assert conf['drop']['add'] == 10 and conf['drop']['drop'] == 0
     assert metrics['semantic/change_type_accuracy'] == pytest.approx(50 / 60)
     assert metrics['semantic/color/change_type_accuracy'] == 1.0

@@ -1,9 +1,9 @@
 """CaptionMetric: BLEU-1..4, METEOR, ROUGE-L, CIDEr (and SPICE) of captions."""
 from collections import OrderedDict
 
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from onediff_kit.evaluation.report_metric import ReportMetric
 from onediff_kit.registry import METRICS
 
 from .per_type import group_by_change_type
@@ -26,7 +26,7 @@ def _ids(ids):
 
 
 @METRICS.register_module()
-class CaptionMetric(BaseMetric):
+class CaptionMetric(ReportMetric):
     """Caption metrics of coco-caption, for image difference captioning.
 
     Each pair's hypothesis (``pred_caption``) is scored against all of its
@@ -40,8 +40,8 @@ class CaptionMetric(BaseMetric):
     (:mod:`onediff_metrics.protocols`) changes the groups and how they are
     scored, the CIDEr variants and the references, to match how that
     benchmark's peers score it. The protocol line, which starts with the
-    protocol's name, is logged and saved with the scores
-    (:attr:`last_report`, and ``output_dir``).
+    protocol's name, is logged and returned with the scores by
+    :meth:`compute_report` (and saved in ``output_dir``).
 
     Args:
         metrics (Sequence[str]): any of ``'BLEU'``, ``'METEOR'``,
@@ -107,7 +107,6 @@ class CaptionMetric(BaseMetric):
         self.output_dir = output_dir
         self.file_prefix = file_prefix
         self.predictions_file = predictions_file
-        self.last_report = None
 
     @property
     def protocol(self):
@@ -216,14 +215,18 @@ class CaptionMetric(BaseMetric):
         counts['non_ascii_pairs'] = non_ascii
         return counts, warnings
 
-    def compute_metrics(self, results):
+    def compute_report(self, results):
         """Score all collected results.
 
         Args:
             results (list[dict]): the processed samples of every rank.
 
         Returns:
-            dict[str, float]: metric name (without prefix) -> score.
+            dict: ``metrics`` (metric name without prefix -> score, per
+            group as ``<group>/<name>``), ``protocol``, ``scores`` (the
+            overall ones), ``per_type`` (group -> ``n`` and scores),
+            ``counts``, ``warnings`` and ``predictions`` (COCO results
+            format, one per scored pair).
         """
         if not results:
             raise ValueError(
@@ -241,51 +244,61 @@ class CaptionMetric(BaseMetric):
         self.scorer.log_skipped()
         print_log(
             f'CaptionMetric protocol: {self.protocol}', logger='current')
-        hyps = [r['pred_caption'] for r in results]
         refs = [r['captions'] for r in results]
         if protocol.reference_filter is not None:
             refs = [[protocol.reference_filter.sub('', c) for c in caps]
                     for caps in refs]
-        groups = {}
-        types = [r['change_type'] for r in results]
-        if self.per_type and protocol.groups == 'change_type':
-            groups = group_by_change_type(types)
-        elif self.per_type and protocol.groups == 'clevr_change':
-            groups = clevr_change_groups(types)
-        scored = self.scorer.score(hyps, refs, groups,
+        groups = self._groups([r['change_type'] for r in results])
+        scored = self.scorer.score([r['pred_caption'] for r in results],
+                                   refs, groups,
                                    group_corpus=protocol.group_corpus)
-
         metrics = OrderedDict(scored['overall'])
         per_type = OrderedDict()
         for group, scores in scored['groups'].items():
             per_type[group] = OrderedDict(n=len(groups[group]), **scores)
             for name, value in scores.items():
                 metrics[f'{group}/{name}'] = value
-        self.last_report = dict(
+        return dict(
+            metrics=metrics,
             protocol=self.protocol,
             scores=OrderedDict(scored['overall']),
             per_type=per_type,
             counts=counts,
-            warnings=warnings)
-        predictions = [
-            dict(image_id=r['pair_id'], caption=r['pred_caption'])
-            for r in results
-        ]
+            warnings=warnings,
+            predictions=[
+                dict(image_id=r['pair_id'], caption=r['pred_caption'])
+                for r in results
+            ])
+
+    def _groups(self, types):
+        """The protocol's groups (name -> indices) of the change types."""
+        if self.per_type and self.benchmark_protocol.groups == 'change_type':
+            return group_by_change_type(types)
+        if self.per_type and self.benchmark_protocol.groups == 'clevr_change':
+            return clevr_change_groups(types)
+        return {}
+
+    def write_outputs(self, report, results):
+        """Write the predictions and the report where configured.
+
+        Args:
+            report (dict): what :meth:`compute_report` returned.
+            results (list[dict]): unused (the report has the predictions).
+        """
         if self.predictions_file:
             from onediff_kit.evaluation.report import write_predictions
-            write_predictions(self.predictions_file, predictions)
+            write_predictions(self.predictions_file, report['predictions'])
         if self.output_dir:
             from onediff_kit.evaluation.report import write_report
             paths = write_report(
                 self.output_dir,
-                predictions,
-                self.last_report['scores'],
-                self.protocol,
-                per_type=per_type,
-                counts=counts,
-                warnings=warnings,
+                report['predictions'],
+                report['scores'],
+                report['protocol'],
+                per_type=report['per_type'],
+                counts=report['counts'],
+                warnings=report['warnings'],
                 file_prefix=self.file_prefix)
             print_log(
                 f'CaptionMetric wrote {", ".join(paths.values())}',
                 logger='current')
-        return metrics

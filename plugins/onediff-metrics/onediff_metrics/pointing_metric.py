@@ -6,9 +6,9 @@ from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from onediff_kit.evaluation.report_metric import ReportMetric
 from onediff_kit.registry import METRICS
 
 # Where the changed object can be seen: before a drop or an attribute
@@ -56,7 +56,7 @@ def point_in_box(attention_map, box, map_size=64):
 
 
 @METRICS.register_module()
-class PointingGameMetric(BaseMetric):
+class PointingGameMetric(ReportMetric):
     """Change localisation: the Pointing Game of DUDA (Park et al., Robust
     Change Captioning, ICCV 2019) on the delta module's attention.
 
@@ -77,7 +77,8 @@ class PointingGameMetric(BaseMetric):
     * ``pointing/<type>/hit_rate`` and ``pointing/<type>/mass_in_box`` per
       change type.
 
-    Pairs are skipped, and counted in the log and :attr:`last_report`, when
+    Pairs are skipped, and counted in the log and the report
+    (:meth:`compute_report`), when
     nothing changed (type ``none`` or not in ``images``), when the record
     has no box (a manifest written before the generator stored boxes:
     regenerate it), or when the sample carries no attention (a delta module
@@ -125,7 +126,6 @@ class PointingGameMetric(BaseMetric):
         self.map_size = int(map_size)
         self.output_dir = output_dir
         self.file_prefix = file_prefix
-        self.last_report = None
 
     def process(self, data_batch, data_samples):
         """Score each sample's attention against its boxes.
@@ -157,14 +157,17 @@ class PointingGameMetric(BaseMetric):
                             maps[IMAGE_INDEX[name]], box, self.map_size))
             self.results.append(result)
 
-    def compute_metrics(self, results):
+    def compute_report(self, results):
         """Hit rate and mass in the box, overall and per change type.
 
         Args:
             results (list[dict]): the processed samples of every rank.
 
         Returns:
-            dict[str, float]: metric name (without prefix) -> value.
+            dict: ``metrics`` (name without prefix -> value; empty with no
+            point to score), ``scores`` (the overall ones), ``per_type``,
+            ``counts`` (pairs, points, skipped per reason), ``images`` and
+            ``map_size``.
         """
         skipped = OrderedDict(no_change=0, no_box=0, no_attention=0)
         groups = OrderedDict(all=[])
@@ -201,7 +204,8 @@ class PointingGameMetric(BaseMetric):
             per_type[group] = OrderedDict(points=len(points), **scores)
             for name in ('hit_rate', 'mass_in_box'):
                 metrics[f'{group}/{name}'] = scores[name]
-        self.last_report = dict(
+        return dict(
+            metrics=metrics,
             scores=OrderedDict((k, v) for k, v in metrics.items()
                                if '/' not in k),
             per_type=per_type,
@@ -209,10 +213,15 @@ class PointingGameMetric(BaseMetric):
                         skipped=dict(skipped)),
             images={t: list(v) for t, v in self.images.items()},
             map_size=self.map_size)
-        if self.output_dir:
-            os.makedirs(self.output_dir, exist_ok=True)
-            path = osp.join(self.output_dir,
-                            f'{self.file_prefix}pointing_scores.json')
-            with open(path, 'w', encoding='utf-8') as f:
-                json.dump(self.last_report, f, indent=2)
-        return metrics
+
+    def write_outputs(self, report, results):
+        """Write ``pointing_scores.json`` (the report without the flat
+        ``metrics``) to ``output_dir`` when it is set."""
+        if not self.output_dir:
+            return
+        os.makedirs(self.output_dir, exist_ok=True)
+        path = osp.join(self.output_dir,
+                        f'{self.file_prefix}pointing_scores.json')
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump({k: v for k, v in report.items() if k != 'metrics'},
+                      f, indent=2)

@@ -4,9 +4,9 @@ import os
 import os.path as osp
 from collections import OrderedDict
 
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from onediff_kit.evaluation.report_metric import ReportMetric
 from onediff_kit.registry import METRICS
 
 from .change_parser import (ATTRIBUTES, UNKNOWN, ChangeCaptionParser,
@@ -20,7 +20,7 @@ def _ratio(num, den):
 
 
 @METRICS.register_module()
-class SemanticChangeMetric(BaseMetric):
+class SemanticChangeMetric(ReportMetric):
     """Semantic accuracy of captions on synthetic pairs with scene truth.
 
     Each predicted caption is parsed (:class:`ChangeCaptionParser`, built
@@ -40,7 +40,7 @@ class SemanticChangeMetric(BaseMetric):
     * the same per true change type, ``semantic/<type>/<name>``.
 
     The confusion matrix (true type -> parsed type -> count) and the counts
-    are in :attr:`last_report` and logged as a table. Samples without scene
+    are in the report (:meth:`compute_report`) and logged as a table. Samples without scene
     truth (no ``changed_object`` in ``meta`` for a type other than
     ``none``, e.g. real-photo pairs) are skipped and counted.
 
@@ -78,7 +78,6 @@ class SemanticChangeMetric(BaseMetric):
         self.output_dir = output_dir
         self.file_prefix = file_prefix
         self.predictions_file = predictions_file
-        self.last_report = None
 
     def process(self, data_batch, data_samples):
         """Keep id, prediction, true type and the scene truth it needs.
@@ -103,14 +102,17 @@ class SemanticChangeMetric(BaseMetric):
                     changed_object=obj,
                     new=new if isinstance(new, str) else None))
 
-    def compute_metrics(self, results):
+    def compute_report(self, results):
         """Accuracies over all pairs and per true change type.
 
         Args:
             results (list[dict]): the processed samples of every rank.
 
         Returns:
-            dict[str, float]: metric name (without prefix) -> accuracy.
+            dict: ``metrics`` (name without prefix -> accuracy, per type as
+            ``<type>/<name>``), ``scores`` (the overall ones), ``per_type``
+            (type -> ``n`` and accuracies), ``confusion`` (true type ->
+            parsed type -> count) and ``counts`` (``pairs``, ``skipped``).
         """
         usable = [
             r for r in results if r['change_type'] in self.change_types and (
@@ -123,11 +125,37 @@ class SemanticChangeMetric(BaseMetric):
                 'have no synthetic scene truth and are skipped',
                 logger='current',
                 level=30)
+        confusion, tallies = self._tally(usable)
+        metrics = OrderedDict()
+        per_type = OrderedDict()
+        if 'all' in tallies:
+            metrics.update(_scores(tallies['all']))
+        for t in self.change_types:
+            if t in tallies:
+                per_type[t] = OrderedDict(n=tallies[t]['n'],
+                                          **_scores(tallies[t]))
+                for name, value in per_type[t].items():
+                    if name != 'n':
+                        metrics[f'{t}/{name}'] = value
+        print_log(
+            'SemanticChangeMetric confusion (rows: true, columns: parsed '
+            'from the caption):\n' + format_confusion(confusion),
+            logger='current')
+        return dict(
+            metrics=metrics,
+            scores=OrderedDict((k, v) for k, v in metrics.items()
+                               if '/' not in k),
+            per_type=per_type,
+            confusion=confusion,
+            counts=dict(pairs=len(usable), skipped=skipped))
+
+    def _tally(self, usable):
+        """The confusion matrix and the counters of each group (``all`` and
+        each true type) that the accuracies are ratios of."""
         labels = list(self.change_types) + [UNKNOWN]
         confusion = OrderedDict(
             (t, OrderedDict((p, 0) for p in labels))
             for t in self.change_types)
-        # group -> counter name -> count; group 'all' and each true type
         tallies = OrderedDict()
 
         def add(group, key, value=1):
@@ -152,41 +180,16 @@ class SemanticChangeMetric(BaseMetric):
                 if truth in NEW_VALUE_TYPES and r['new'] is not None:
                     add(g, 'new_pairs')
                     add(g, 'new_ok', parsed['new'] == r['new'])
+        return confusion, tallies
 
-        def scores(t):
-            out = OrderedDict(
-                change_type_accuracy=_ratio(t.get('type_ok', 0), t['n']))
-            if t.get('obj_pairs'):
-                out['attribute_accuracy'] = _ratio(
-                    t.get('attrs_right', 0), t.get('attrs_named', 0))
-                out['object_accuracy'] = _ratio(
-                    t.get('obj_ok', 0), t['obj_pairs'])
-            if t.get('new_pairs'):
-                out['new_value_accuracy'] = _ratio(
-                    t.get('new_ok', 0), t['new_pairs'])
-            return out
+    def write_outputs(self, report, results):
+        """Write the predictions and the report where configured.
 
-        metrics = OrderedDict()
-        per_type = OrderedDict()
-        if 'all' in tallies:
-            metrics.update(scores(tallies['all']))
-        for t in self.change_types:
-            if t in tallies:
-                per_type[t] = OrderedDict(n=tallies[t]['n'],
-                                          **scores(tallies[t]))
-                for name, value in per_type[t].items():
-                    if name != 'n':
-                        metrics[f'{t}/{name}'] = value
-        self.last_report = dict(
-            scores=OrderedDict((k, v) for k, v in metrics.items()
-                               if '/' not in k),
-            per_type=per_type,
-            confusion=confusion,
-            counts=dict(pairs=len(usable), skipped=skipped))
-        print_log(
-            'SemanticChangeMetric confusion (rows: true, columns: parsed '
-            'from the caption):\n' + format_confusion(confusion),
-            logger='current')
+        Args:
+            report (dict): what :meth:`compute_report` returned.
+            results (list[dict]): the processed samples (their captions are
+                the predictions).
+        """
         if self.predictions_file:
             from onediff_kit.evaluation.report import write_predictions
             write_predictions(self.predictions_file, [
@@ -194,8 +197,7 @@ class SemanticChangeMetric(BaseMetric):
                 for r in results
             ])
         if self.output_dir:
-            self._write(self.last_report)
-        return metrics
+            self._write({k: v for k, v in report.items() if k != 'metrics'})
 
     def _write(self, report):
         from onediff_kit.evaluation.report import format_table
@@ -210,6 +212,20 @@ class SemanticChangeMetric(BaseMetric):
             f.write('Confusion (rows: true type, columns: type parsed from '
                     'the caption):\n\n```\n' +
                     format_confusion(report['confusion']) + '\n```\n')
+
+
+def _scores(t):
+    """Accuracies of one group's counters (see ``_tally``)."""
+    out = OrderedDict(
+        change_type_accuracy=_ratio(t.get('type_ok', 0), t['n']))
+    if t.get('obj_pairs'):
+        out['attribute_accuracy'] = _ratio(
+            t.get('attrs_right', 0), t.get('attrs_named', 0))
+        out['object_accuracy'] = _ratio(t.get('obj_ok', 0), t['obj_pairs'])
+    if t.get('new_pairs'):
+        out['new_value_accuracy'] = _ratio(
+            t.get('new_ok', 0), t['new_pairs'])
+    return out
 
 
 def format_confusion(confusion):
