@@ -1,5 +1,8 @@
 """The pair manifest: JSONL, one image pair a line. See docs/data_format.md.
 
+Lines are read with the one JSONL reader, :func:`onediff_kit.data.jsonl.
+iter_jsonl`.
+
 ``check_manifest`` validates every line and returns the good records plus one
 problem per bad line (for ``onediff data check``); ``load_manifest`` raises a
 :class:`ManifestError` naming the file, line and key at the first problem.
@@ -11,22 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onediff_kit.data.image_io import ImageReadError, resolve_in_root
+from onediff_kit.data.jsonl import JsonlError, iter_jsonl
 
 REQUIRED_KEYS = ('pair_id', 'before', 'after', 'captions', 'split', 'task')
 OPTIONAL_KEYS = ('change_type', 'meta', 'empty_references')
 SPLITS = ('train', 'val', 'test')
 
 
-class ManifestError(ValueError):
+class ManifestError(JsonlError):
     """A bad manifest line; the message names the file, line and reason."""
-
-    def __init__(self, path, line, reason, key=None):
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
-        self.key = key
-        where = f'{self.path}:{line}' if line else self.path
-        super().__init__(f'{where}: {reason}')
 
 
 @dataclass
@@ -99,12 +95,6 @@ def validate_record(rec, root=None, check_files=False):
     return out
 
 
-def _iter_lines(path):
-    with open(path, 'rb') as f:
-        for lineno, raw in enumerate(f, 1):
-            yield lineno, raw
-
-
 def check_manifest(path, root=None, check_files=True, split=None):
     """Validate every line of a manifest.
 
@@ -120,25 +110,12 @@ def check_manifest(path, root=None, check_files=True, split=None):
         ``_line``) and one problem per bad line, in line order.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ManifestError(path, 0, 'manifest file not found')
     root = path.parent if root is None else Path(root)
     records, problems, seen = [], [], {}
-    for lineno, raw in _iter_lines(path):
-        try:
-            text = raw.decode('utf-8')
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(lineno, f'bytes that are not UTF-8 '
-                                    f'(offset {exc.start})'))
-            continue
-        if not text.strip():
-            continue
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(lineno, f'bad JSON: {exc.msg} '
-                                    f'(column {exc.colno})'))
-            continue
+    lines = iter_jsonl(
+        path, what='manifest file', error=ManifestError,
+        on_error=lambda line, reason: problems.append(Problem(line, reason)))
+    for lineno, rec in lines:
         issues = validate_record(rec, root, check_files)
         if not issues and rec['pair_id'] in seen:
             issues = [('pair_id', f'duplicate pair_id {rec["pair_id"]!r} '

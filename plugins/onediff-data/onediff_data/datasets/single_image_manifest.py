@@ -1,8 +1,6 @@
 """Read a single-image caption JSONL (the generator's ``scenes.jsonl``)."""
-import json
-from pathlib import Path
-
 from onediff_kit.data.image_io import ImageReadError, resolve_in_root
+from onediff_kit.data.jsonl import iter_jsonl
 from onediff_kit.data.manifest import ManifestError
 
 
@@ -18,41 +16,29 @@ def load_single_image_manifest(path, split=None, root=None):
     Raises:
         ManifestError: naming the file, line and reason.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ManifestError(path, 0, 'single-image manifest not found')
     out = []
-    with open(path, 'rb') as f:
-        for lineno, raw in enumerate(f, 1):
+    for lineno, rec in iter_jsonl(path, what='single-image manifest',
+                                  error=ManifestError):
+        if not isinstance(rec, dict):
+            raise ManifestError(path, lineno, 'expected a JSON object, got '
+                                f'{type(rec).__name__}')
+        for key in ('image', 'captions', 'split'):
+            if key not in rec:
+                raise ManifestError(path, lineno, f'missing key "{key}"',
+                                    key)
+        caps = rec['captions']
+        if not isinstance(caps, list) or not caps or not all(
+                isinstance(c, str) and c.strip() for c in caps):
+            raise ManifestError(path, lineno, 'empty captions',
+                                'captions')
+        if root is not None:
             try:
-                text = raw.decode('utf-8')
-            except UnicodeDecodeError:
-                raise ManifestError(path, lineno,
-                                    'bytes that are not UTF-8') from None
-            if not text.strip():
-                continue
-            try:
-                rec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ManifestError(path, lineno,
-                                    f'bad JSON: {exc.msg}') from None
-            for key in ('image', 'captions', 'split'):
-                if key not in rec:
-                    raise ManifestError(path, lineno, f'missing key "{key}"',
-                                        key)
-            caps = rec['captions']
-            if not isinstance(caps, list) or not caps or not all(
-                    isinstance(c, str) and c.strip() for c in caps):
-                raise ManifestError(path, lineno, 'empty captions',
-                                    'captions')
-            if root is not None:
-                try:
-                    resolve_in_root(rec['image'], root)
-                except ImageReadError:
-                    raise ManifestError(
-                        path, lineno,
-                        f'"image" path outside the root: {rec["image"]}',
-                        'image') from None
-            if split is None or rec['split'] == split:
-                out.append(rec)
+                resolve_in_root(rec['image'], root)
+            except ImageReadError:
+                raise ManifestError(
+                    path, lineno,
+                    f'"image" path outside the root: {rec["image"]}',
+                    'image') from None
+        if split is None or rec['split'] == split:
+            out.append(rec)
     return out

@@ -4,13 +4,14 @@ Wraps a :class:`tokenizers.Tokenizer` (WordLevel model, lower-casing,
 whitespace/punctuation split). It serialises to one JSON string, which the
 caption decoder keeps in its checkpoint, so a checkpoint alone can caption.
 """
-import json
 import os.path as osp
 import re
 
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
+
+from onediff_kit.data.jsonl import JsonlError, iter_jsonl
 
 PAD, UNK, BOS, EOS = '[PAD]', '[UNK]', '[BOS]', '[EOS]'
 SPECIALS = [PAD, UNK, BOS, EOS]
@@ -34,25 +35,18 @@ def read_manifest_texts(paths, keys=('captions', 'gt_caption', 'prompt'),
     for path in paths:
         if not osp.isfile(path):
             raise FileNotFoundError(f'vocabulary manifest {path} not found')
-        with open(path, encoding='utf-8') as f:
-            for n, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(
-                        f'{path}:{n} is not JSON: {exc}') from None
-                if (splits is not None and 'split' in record and
-                        record['split'] not in splits):
-                    continue
-                for key in keys:
-                    value = record.get(key)
-                    if isinstance(value, str):
-                        texts.append(value)
-                    elif isinstance(value, (list, tuple)):
-                        texts.extend(v for v in value if isinstance(v, str))
+        for n, record in iter_jsonl(path, what='vocabulary manifest'):
+            if not isinstance(record, dict):
+                raise JsonlError(path, n, 'expected a JSON object')
+            if (splits is not None and 'split' in record and
+                    record['split'] not in splits):
+                continue
+            for key in keys:
+                value = record.get(key)
+                if isinstance(value, str):
+                    texts.append(value)
+                elif isinstance(value, (list, tuple)):
+                    texts.extend(v for v in value if isinstance(v, str))
     return texts
 
 
