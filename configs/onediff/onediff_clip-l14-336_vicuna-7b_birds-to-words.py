@@ -4,13 +4,16 @@
 # checkpoint selected on Birds-to-Words's val split and its test split scored
 # with the peers' protocol (docs/benchmarks.md). The Birds-to-Words prompt is
 # the same in training and evaluation.
-_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+_base_ = [
+    './onediff_clip-l14-336_vicuna-7b_diffcap.py',
+    '../_base_/datasets/benchmark_prompts.py',
+]
 
-prompt = 'Compare animal 1 in the first photo with animal 2 in the second.'
-_eval = dict(dataset=dict(data_root='data/birds-to-words',
-                          task_prompts=dict(birds_to_words=prompt)))
-train_dataloader = dict(
-    dataset=dict(task_prompts=dict(birds_to_words=prompt)))
+prompt = {{_base_.benchmark_prompts.birds_to_words}}
+# Merged into the base's prompts (its other tasks keep theirs).
+_prompts = dict(prompts=dict(birds_to_words=prompt))
+train_dataloader = dict(dataset=_prompts)
+_eval = dict(dataset=dict(data_root='data/birds-to-words', **_prompts))
 val_dataloader = _eval
 test_dataloader = _eval
 val_evaluator = [dict(type='CaptionMetric', protocol='birds-to-words')]

@@ -4,13 +4,16 @@
 # checkpoint selected on CLEVR-Change's val split and its test split scored
 # with the peers' protocol (docs/benchmarks.md). The CLEVR-Change prompt is
 # the same in training and evaluation.
-_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+_base_ = [
+    './onediff_clip-l14-336_vicuna-7b_diffcap.py',
+    '../_base_/datasets/benchmark_prompts.py',
+]
 
-prompt = 'Describe what changed in the objects, if anything.'
-_eval = dict(dataset=dict(data_root='data/clevr-change',
-                          task_prompts=dict(clevr_change=prompt)))
-train_dataloader = dict(
-    dataset=dict(task_prompts=dict(clevr_change=prompt)))
+prompt = {{_base_.benchmark_prompts.clevr_change}}
+# Merged into the base's prompts (its other tasks keep theirs).
+_prompts = dict(prompts=dict(clevr_change=prompt))
+train_dataloader = dict(dataset=_prompts)
+_eval = dict(dataset=dict(data_root='data/clevr-change', **_prompts))
 val_dataloader = _eval
 test_dataloader = _eval
 val_evaluator = [dict(type='CaptionMetric', protocol='clevr-change-duda')]

@@ -4,13 +4,16 @@
 # checkpoint selected on CLEVR-DC's val split and its test split scored
 # with the peers' protocol (docs/benchmarks.md). The CLEVR-DC prompt is
 # the same in training and evaluation.
-_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+_base_ = [
+    './onediff_clip-l14-336_vicuna-7b_diffcap.py',
+    '../_base_/datasets/benchmark_prompts.py',
+]
 
-prompt = 'Describe what changed; the viewpoint changed as well.'
-_eval = dict(dataset=dict(data_root='data/clevr-dc',
-                          task_prompts=dict(clevr_dc=prompt)))
-train_dataloader = dict(
-    dataset=dict(task_prompts=dict(clevr_dc=prompt)))
+prompt = {{_base_.benchmark_prompts.clevr_dc}}
+# Merged into the base's prompts (its other tasks keep theirs).
+_prompts = dict(prompts=dict(clevr_dc=prompt))
+train_dataloader = dict(dataset=_prompts)
+_eval = dict(dataset=dict(data_root='data/clevr-dc', **_prompts))
 val_dataloader = _eval
 test_dataloader = _eval
 val_evaluator = [dict(type='CaptionMetric', protocol='clevr-dc-dirl')]

@@ -135,7 +135,7 @@ def _loader(batch_size, dataset, sampler=dict(type='DefaultSampler',
 stage1_dataloader = _loader(stage1_batch_size, dict(
     type='CoupledSampleDataset', data_root=stage1_data_root,
     ann_file=stage1_ann_file, split='train', template=coupled_template,
-    num_pairs=None, seed=0, task='coupled', task_prompts=task_prompts,
+    num_pairs=None, seed=0, task='coupled', prompts=task_prompts,
     pipeline=train_pipeline))
 train_dataloader = _loader(
     stage2_batch_size,
@@ -146,7 +146,7 @@ train_dataloader = _loader(
                   pipeline=train_pipeline) for s in stage2_sources
          ],
          ratios=[s['ratio'] for s in stage2_sources],
-         task_prompts=task_prompts),
+         prompts=task_prompts),
     sampler=dict(type='MixedTaskSampler', infinite=False))
 
 
@@ -154,7 +154,7 @@ def _eval_loader(split):
     return _loader(
         stage2_batch_size,
         dict(type='DiffCaptionDataset', data_root=eval_data_root,
-             ann_file=eval_ann_file, split=split, task_prompts=task_prompts,
+             ann_file=eval_ann_file, split=split, prompts=task_prompts,
              caption_pick='first', test_mode=True, pipeline=test_pipeline),
         sampler=dict(type='DefaultSampler', shuffle=False))
 

@@ -4,14 +4,16 @@
 # checkpoint selected on IER's val split and its test split scored
 # with the peers' protocol (docs/benchmarks.md). The IER prompt is
 # the same in training and evaluation.
-_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+_base_ = [
+    './onediff_clip-l14-336_vicuna-7b_diffcap.py',
+    '../_base_/datasets/benchmark_prompts.py',
+]
 
-prompt = ('Write the editing request that turns image one into image '
-          'two.')
-_eval = dict(dataset=dict(data_root='data/image-editing-request',
-                          task_prompts=dict(image_editing_request=prompt)))
-train_dataloader = dict(
-    dataset=dict(task_prompts=dict(image_editing_request=prompt)))
+prompt = {{_base_.benchmark_prompts.image_editing_request}}
+# Merged into the base's prompts (its other tasks keep theirs).
+_prompts = dict(prompts=dict(image_editing_request=prompt))
+train_dataloader = dict(dataset=_prompts)
+_eval = dict(dataset=dict(data_root='data/image-editing-request', **_prompts))
 val_dataloader = _eval
 test_dataloader = _eval
 val_evaluator = [dict(type='CaptionMetric', protocol='ier-nct')]

@@ -4,13 +4,16 @@
 # checkpoint selected on Spot-the-Diff's val split and its test split scored
 # with the peers' protocol (docs/benchmarks.md). The Spot-the-Diff prompt is
 # the same in training and evaluation.
-_base_ = ['./onediff_clip-l14-336_vicuna-7b_diffcap.py']
+_base_ = [
+    './onediff_clip-l14-336_vicuna-7b_diffcap.py',
+    '../_base_/datasets/benchmark_prompts.py',
+]
 
-prompt = 'Describe the differences between the two street scenes.'
-_eval = dict(dataset=dict(data_root='data/spot-the-diff',
-                          task_prompts=dict(spot_the_diff=prompt)))
-train_dataloader = dict(
-    dataset=dict(task_prompts=dict(spot_the_diff=prompt)))
+prompt = {{_base_.benchmark_prompts.spot_the_diff}}
+# Merged into the base's prompts (its other tasks keep theirs).
+_prompts = dict(prompts=dict(spot_the_diff=prompt))
+train_dataloader = dict(dataset=_prompts)
+_eval = dict(dataset=dict(data_root='data/spot-the-diff', **_prompts))
 val_dataloader = _eval
 test_dataloader = _eval
 val_evaluator = [dict(type='CaptionMetric', protocol='spot-the-diff-merged')]

@@ -28,12 +28,12 @@ def test_paper_scale_config(name):
     cfg = Config.fromfile(CONFIG_DIR /
                           f'onediff_clip-l14-336_vicuna-7b_{name}.py')
     cpu = Config.fromfile(CONFIG_DIR / f'onediff_mobilenetv2-vdm_{name}.py')
-    prompts = [cfg.train_dataloader.dataset.task_prompts[task]]
+    prompts = [cfg.train_dataloader.dataset.prompts[task]]
     for split in ('val', 'test'):
         loader = cfg[f'{split}_dataloader']
         assert (loader.dataset.data_root, loader.dataset.split) == (root,
                                                                    split)
-        prompts.append(loader.dataset.task_prompts[task])
+        prompts.append(loader.dataset.prompts[task])
         assert cfg[f'{split}_evaluator'][0].protocol == protocol
     # One prompt for training and evaluation, the CPU config's.
     assert set(prompts) == {cpu.prompt}

@@ -12,7 +12,7 @@ TEMPLATE = 'first: {a}; second: {b}'
 def _coupled(root, **kw):
     cfg = dict(type='CoupledSampleDataset', ann_file='scenes.jsonl',
                data_root=str(root), template=TEMPLATE, num_pairs=40, seed=3,
-               task_prompts=dict(coupled='describe both'), pipeline=[])
+               prompts=dict(coupled='describe both'), pipeline=[])
     cfg.update(kw)
     return DATASETS.build(cfg)
 
@@ -72,7 +72,7 @@ def _mixed(synth_root, ratios=(0.75, 0.25)):
                  pipeline=[]),
         ],
         ratios=list(ratios),
-        task_prompts=dict(synth_diff='P-synth', real_edit='P-real',
+        prompts=dict(synth_diff='P-synth', real_edit='P-real',
                           coupled='P-coupled')))
 
 

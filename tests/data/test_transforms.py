@@ -44,7 +44,7 @@ def test_pack_outputs_uint8_pair_and_metainfo(tmp_path):
     ds = DATASETS.build(
         dict(type='DiffCaptionDataset', ann_file=str(ann),
              data_root=str(tmp_path), pipeline=PIPELINE,
-             task_prompts=dict(t='what changed?'), caption_pick='first'))
+             prompts=dict(t='what changed?'), caption_pick='first'))
     out = ds[1]
     assert out['inputs'].dtype == torch.uint8
     assert out['inputs'].shape == (2, 3, 32, 48)
@@ -58,6 +58,44 @@ def test_pack_outputs_uint8_pair_and_metainfo(tmp_path):
     before = np.asarray(Image.open(tmp_path / '1a.png').resize((48, 32),
                                                                Image.BILINEAR))
     assert np.array_equal(out['inputs'][0].permute(1, 2, 0).numpy(), before)
+
+
+def test_dataset_exposes_prompts_and_pipeline_without_reading(tmp_path):
+    """Inference builds the test dataset lazily (no manifest needed) and
+    reuses its prompts and pipeline; the former ``task_prompts`` name still
+    builds."""
+    ds = DATASETS.build(
+        dict(type='DiffCaptionDataset', ann_file=str(tmp_path / 'absent'),
+             data_root=str(tmp_path), pipeline=PIPELINE, lazy_init=True,
+             prompts=dict(t='what changed?')))
+    assert ds.prompts == dict(t='what changed?')
+    assert ds.prompt_for('t') == 'what changed?'
+    assert ds.prompt_for('other') == ds.default_prompt
+    old = DATASETS.build(
+        dict(type='DiffCaptionDataset', ann_file='x', lazy_init=True,
+             task_prompts=dict(t='p')))
+    assert old.prompts == old.task_prompts == dict(t='p')
+    with pytest.raises(ValueError, match='not both'):
+        DATASETS.build(dict(type='DiffCaptionDataset', ann_file='x',
+                            lazy_init=True, prompts={}, task_prompts={}))
+    # The pipeline takes in-memory images as the files it would read.
+    ann = _write_pair_set(tmp_path)
+    ds = DATASETS.build(dict(type='DiffCaptionDataset', ann_file=str(ann),
+                             data_root=str(tmp_path), pipeline=PIPELINE,
+                             caption_pick='first'))
+    from_files = ds[0]
+    grey = np.asarray(Image.open(tmp_path / '0b.png').convert('L'))
+    in_memory = ds.pipeline(dict(
+        pair_id='m', prompt='p', captions=[],
+        before_img=Image.open(tmp_path / '0a.png'),
+        after_img=np.dstack([grey] * 3)))
+    assert torch.equal(in_memory['inputs'][0], from_files['inputs'][0])
+    assert in_memory['inputs'].shape == from_files['inputs'].shape
+    with pytest.raises(KeyError, match='after_img'):
+        ds.pipeline(dict(pair_id='m', before_img=grey))
+    with pytest.raises(ValueError, match='pair m before image'):
+        ds.pipeline(dict(pair_id='m', before_img=np.zeros((4, 4, 5)),
+                         after_img=grey))
 
 
 def test_same_augmentation_for_both_images():

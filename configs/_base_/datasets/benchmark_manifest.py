@@ -5,7 +5,6 @@
 dataset_type = 'DiffCaptionDataset'
 data_root = 'data/benchmark'  # set by each benchmark's config
 img_size = 224  # what the peers' ResNet-101 features see
-task_prompts = dict()  # set by each benchmark's config
 
 train_pipeline = [
     dict(type='LoadImagePair'),
@@ -18,7 +17,7 @@ _dataset = dict(
     type=dataset_type,
     data_root=data_root,
     ann_file='manifest.jsonl',
-    task_prompts=task_prompts)
+    prompts=dict())  # each benchmark's config sets its task's prompt
 
 train_dataloader = dict(
     batch_size=16,

@@ -2,15 +2,14 @@
 #   onediff data import birds-to-words --src <upstream folder> \
 #       --out data/birds-to-words/manifest.jsonl --root data/birds-to-words
 # (docs/benchmarks.md: where the data lives, what the importer checks).
-_base_ = ['./benchmark_manifest.py']
+_base_ = ['./benchmark_manifest.py', './benchmark_prompts.py']
 
 data_root = 'data/birds-to-words'
 manifest = data_root + '/manifest.jsonl'
 # Descriptions are paragraphs that name the birds "animal 1" and "animal 2".
-prompt = 'Compare animal 1 in the first photo with animal 2 in the second.'
-task_prompts = dict(birds_to_words=prompt)
+prompt = {{_base_.benchmark_prompts.birds_to_words}}
 
-_dataset = dict(data_root=data_root, task_prompts=task_prompts)
+_dataset = dict(data_root=data_root, prompts=dict(birds_to_words=prompt))
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)

@@ -2,15 +2,14 @@
 #   onediff data import clevr-dc --src <upstream folder> \
 #       --out data/clevr-dc/manifest.jsonl --root data/clevr-dc
 # (docs/benchmarks.md: where the data lives, what the importer checks).
-_base_ = ['./benchmark_manifest.py']
+_base_ = ['./benchmark_manifest.py', './benchmark_prompts.py']
 
 data_root = 'data/clevr-dc'
 manifest = data_root + '/manifest.jsonl'
 # Every pair has one change, under a drastic viewpoint change.
-prompt = 'Describe what changed; the viewpoint changed as well.'
-task_prompts = dict(clevr_dc=prompt)
+prompt = {{_base_.benchmark_prompts.clevr_dc}}
 
-_dataset = dict(data_root=data_root, task_prompts=task_prompts)
+_dataset = dict(data_root=data_root, prompts=dict(clevr_dc=prompt))
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)

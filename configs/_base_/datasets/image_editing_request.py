@@ -3,16 +3,16 @@
 #       --out data/image-editing-request/manifest.jsonl \
 #       --root data/image-editing-request
 # (docs/benchmarks.md: where the data lives, what the importer checks).
-_base_ = ['./benchmark_manifest.py']
+_base_ = ['./benchmark_manifest.py', './benchmark_prompts.py']
 
 data_root = 'data/image-editing-request'
 manifest = data_root + '/manifest.jsonl'
 # IER's captions are edit requests written to an editor, not descriptions
 # of a change: the prompt asks for the request.
-prompt = 'Write the editing request that turns image one into image two.'
-task_prompts = dict(image_editing_request=prompt)
+prompt = {{_base_.benchmark_prompts.image_editing_request}}
 
-_dataset = dict(data_root=data_root, task_prompts=task_prompts)
+_dataset = dict(data_root=data_root,
+                prompts=dict(image_editing_request=prompt))
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)

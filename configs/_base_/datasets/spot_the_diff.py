@@ -2,15 +2,14 @@
 #   onediff data import spot-the-diff --src <upstream folder> \
 #       --out data/spot-the-diff/manifest.jsonl --root data/spot-the-diff
 # (docs/benchmarks.md: where the data lives, what the importer checks).
-_base_ = ['./benchmark_manifest.py']
+_base_ = ['./benchmark_manifest.py', './benchmark_prompts.py']
 
 data_root = 'data/spot-the-diff'
 manifest = data_root + '/manifest.jsonl'
 # The importer merges the entries of one img_id (the published protocol).
-prompt = 'Describe the differences between the two street scenes.'
-task_prompts = dict(spot_the_diff=prompt)
+prompt = {{_base_.benchmark_prompts.spot_the_diff}}
 
-_dataset = dict(data_root=data_root, task_prompts=task_prompts)
+_dataset = dict(data_root=data_root, prompts=dict(spot_the_diff=prompt))
 train_dataloader = dict(dataset=_dataset)
 val_dataloader = dict(dataset=_dataset)
 test_dataloader = dict(dataset=_dataset)

@@ -4,7 +4,9 @@ dataset_type = 'DiffCaptionDataset'
 data_root = 'data/synthdiff'
 img_size = 128
 
-task_prompts = dict(
+# The decoder's prompt per task (the records' `task`), given to every dataset
+# of this config: training, evaluation and captioning use the same words.
+prompts = dict(
     synth_diff='Describe what changed between the two scenes.',
     real_edit='Describe the edit made to the photo.',
     synth_scene='Describe the two images.',
@@ -30,19 +32,15 @@ test_pipeline = [
     dict(type='PackDiffInputs'),
 ]
 
+_dataset = dict(type=dataset_type, data_root=data_root,
+                ann_file='manifest.jsonl', prompts=prompts)
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='manifest.jsonl',
-        split='train',
-        task_prompts=task_prompts,
-        pipeline=train_pipeline),
+    dataset=dict(**_dataset, split='train', pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=32,
@@ -51,11 +49,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='manifest.jsonl',
+        **_dataset,
         split='val',
-        task_prompts=task_prompts,
         caption_pick='first',
         test_mode=True,
         pipeline=test_pipeline),
@@ -67,11 +62,8 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='manifest.jsonl',
+        **_dataset,
         split='test',
-        task_prompts=task_prompts,
         caption_pick='first',
         test_mode=True,
         pipeline=test_pipeline),
@@ -98,6 +90,6 @@ coupled_train_dataloader = dict(
         num_pairs=20000,
         seed=0,
         task='coupled',
-        task_prompts=task_prompts,
+        prompts=prompts,
         pipeline=train_pipeline),
 )

@@ -24,5 +24,5 @@ train_dataloader = dict(
         type='MultiTaskDataset',
         datasets=[_synth, _coupled],
         ratios=[0.8, 0.2],
-        task_prompts={{_base_.task_prompts}}),
+        prompts={{_base_.prompts}}),
 )

@@ -40,9 +40,10 @@ class SemanticChangeMetric(ReportMetric):
     * the same per true change type, ``semantic/<type>/<name>``.
 
     The confusion matrix (true type -> parsed type -> count) and the counts
-    are in the report (:meth:`compute_report`) and logged as a table. Samples without scene
-    truth (no ``changed_object`` in ``meta`` for a type other than
-    ``none``, e.g. real-photo pairs) are skipped and counted.
+    are in the report (:meth:`compute_report`) and logged as a table.
+    Samples without scene truth (no ``changed_object`` in ``meta`` for a
+    type other than ``none``, e.g. real-photo pairs) are skipped and
+    counted.
 
     Args:
         vocabulary (str, optional): import path of another vocabulary

@@ -7,8 +7,9 @@ from mmengine.dataset import BaseDataset
 from onediff_kit.data.manifest import ManifestError
 from onediff_kit.registry import DATASETS
 
-from .diff_caption_dataset import (DEFAULT_PROMPT, PairDatasetMixin,
-                                   build_pipeline)
+from onediff_kit.data.prompted_dataset import DEFAULT_PROMPT
+
+from .diff_caption_dataset import PairDatasetMixin, build_pipeline
 from .single_image_manifest import load_single_image_manifest
 
 DEFAULT_TEMPLATE = 'the first image shows {a} and the second image shows {b}'
@@ -41,7 +42,7 @@ class CoupledSampleDataset(PairDatasetMixin, BaseDataset):
             of single images.
         seed (int): seed of the coupling. Defaults to 0.
         task (str): the task name of coupled pairs. Defaults to 'coupled'.
-        task_prompts (dict, optional): task -> prompt.
+        prompts (dict, optional): task -> prompt.
         default_prompt (str): prompt when ``task`` has none.
         caption_pick (str): 'random' or 'first'.
         on_bad_image (str): 'raise' or 'skip' (see DiffCaptionDataset).
@@ -49,6 +50,7 @@ class CoupledSampleDataset(PairDatasetMixin, BaseDataset):
         max_refetch (int): retries after a skipped pair. Defaults to 100.
         lazy_init (bool): defer reading the annotations. Defaults to False.
         serialize_data (bool): see mmengine's BaseDataset.
+        task_prompts (dict, optional): former name of ``prompts``.
     """
 
     def __init__(self,
@@ -60,14 +62,15 @@ class CoupledSampleDataset(PairDatasetMixin, BaseDataset):
                  num_pairs=None,
                  seed=0,
                  task='coupled',
-                 task_prompts=None,
+                 prompts=None,
                  default_prompt=DEFAULT_PROMPT,
                  caption_pick='random',
                  on_bad_image='raise',
                  test_mode=False,
                  max_refetch=100,
                  lazy_init=False,
-                 serialize_data=True):
+                 serialize_data=True,
+                 task_prompts=None):
         if '{a}' not in template or '{b}' not in template:
             raise ValueError(f'template must contain {{a}} and {{b}}, got '
                              f'{template!r}')
@@ -76,8 +79,8 @@ class CoupledSampleDataset(PairDatasetMixin, BaseDataset):
         self.num_pairs = num_pairs
         self.seed = seed
         self.task = task
-        self._init_pair_options(task_prompts, default_prompt, caption_pick,
-                                on_bad_image)
+        self._init_pair_options(prompts, default_prompt, caption_pick,
+                                on_bad_image, task_prompts)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,

@@ -8,9 +8,9 @@ from mmengine.logging import print_log
 
 from onediff_kit.data.image_io import ImageReadError
 from onediff_kit.data.manifest import load_manifest
+from onediff_kit.data.prompted_dataset import (DEFAULT_PROMPT,
+                                               PromptedDatasetMixin)
 from onediff_kit.registry import DATASETS, TRANSFORMS
-
-DEFAULT_PROMPT = 'Describe the difference between the two images.'
 
 
 def build_pipeline(pipeline):
@@ -25,27 +25,23 @@ def build_pipeline(pipeline):
     ]
 
 
-class PairDatasetMixin:
-    """Task prompts, the training-target pick and bad-image handling,
-    shared by the pair datasets."""
+class PairDatasetMixin(PromptedDatasetMixin):
+    """Task prompts (the core's :class:`PromptedDatasetMixin`), the
+    training-target pick and bad-image handling, shared by the pair
+    datasets."""
 
-    def _init_pair_options(self, task_prompts, default_prompt, caption_pick,
-                           on_bad_image):
+    def _init_pair_options(self, prompts, default_prompt, caption_pick,
+                           on_bad_image, task_prompts=None):
         if caption_pick not in ('random', 'first'):
             raise ValueError(f'caption_pick must be "random" or "first", '
                              f'got {caption_pick!r}')
         if on_bad_image not in ('raise', 'skip'):
             raise ValueError(f'on_bad_image must be "raise" or "skip", got '
                              f'{on_bad_image!r}')
-        self.task_prompts = dict(task_prompts or {})
-        self.default_prompt = default_prompt
+        self._init_prompts(prompts, default_prompt, task_prompts)
         self.caption_pick = caption_pick
         self.on_bad_image = on_bad_image
         self.num_skipped = 0
-
-    def prompt_for(self, task):
-        """The task prompt of a data source (``default_prompt`` if none)."""
-        return self.task_prompts.get(task, self.default_prompt)
 
     def pick_target(self, info):
         """The training target of one item: a reference drawn at random in
@@ -83,8 +79,11 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
     ``before_path``, ``after_path`` (relative to ``data_root``),
     ``data_root``, ``captions``, ``gt_caption`` (the training target: one
     reference drawn at random in training, the first in test mode),
-    ``task``, ``prompt`` (from ``task_prompts``), ``change_type`` and
-    ``meta``. Images are decoded only by the pipeline.
+    ``task``, ``prompt`` (from ``prompts``), ``change_type`` and
+    ``meta``. Images are decoded only by the pipeline. The dataset exposes
+    ``prompts``, ``prompt_for(task)`` and ``pipeline``
+    (:class:`~onediff_kit.data.prompted_dataset.PromptedDatasetMixin`), which
+    inference reuses.
 
     Args:
         ann_file (str): the manifest, relative to ``data_root`` unless
@@ -93,8 +92,9 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
             relative to; no image may lie outside it.
         split (str, optional): keep only this split (train, val, test).
         pipeline (list[dict | callable]): pair transforms.
-        task_prompts (dict, optional): task -> prompt given to the decoder.
-        default_prompt (str): prompt for tasks not in ``task_prompts``.
+        prompts (dict, optional): task -> prompt given to the decoder; set
+            once per dataset config.
+        default_prompt (str): prompt for tasks not in ``prompts``.
         caption_pick (str): 'random' (training default) or 'first'.
         on_bad_image (str): 'raise' (default) stops with an error naming
             the pair and the file; 'skip' counts and logs the pair and
@@ -108,6 +108,7 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
         indices (int | Sequence[int], optional): keep only these records.
         serialize_data (bool): store records as one numpy buffer (shared
             between workers). Defaults to True.
+        task_prompts (dict, optional): former name of ``prompts``.
     """
 
     def __init__(self,
@@ -115,7 +116,7 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
                  data_root='',
                  split=None,
                  pipeline=(),
-                 task_prompts=None,
+                 prompts=None,
                  default_prompt=DEFAULT_PROMPT,
                  caption_pick='random',
                  on_bad_image='raise',
@@ -123,10 +124,11 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
                  max_refetch=100,
                  lazy_init=False,
                  indices=None,
-                 serialize_data=True):
+                 serialize_data=True,
+                 task_prompts=None):
         self.split = split
-        self._init_pair_options(task_prompts, default_prompt, caption_pick,
-                                on_bad_image)
+        self._init_pair_options(prompts, default_prompt, caption_pick,
+                                on_bad_image, task_prompts)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,

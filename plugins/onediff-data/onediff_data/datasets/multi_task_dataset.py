@@ -3,6 +3,7 @@ import bisect
 
 from mmengine.dataset import force_full_init
 
+from onediff_kit.data.prompted_dataset import merge_prompt_args
 from onediff_kit.registry import DATASETS
 
 
@@ -12,7 +13,7 @@ class MultiTaskDataset:
 
     Index ``i`` reaches dataset ``d`` at ``i - cumulative_sizes[d - 1]``.
     The ratios are used by :class:`MixedTaskSampler`; with any other sampler
-    the datasets mix in proportion to their sizes. ``task_prompts`` is given
+    the datasets mix in proportion to their sizes. ``prompts`` is given
     to every sub-dataset that has none of its own, so each sample carries
     its source's prompt.
 
@@ -20,21 +21,25 @@ class MultiTaskDataset:
         datasets (list[dict | Dataset]): configs or built datasets.
         ratios (list[float], optional): relative share of each dataset in
             the mixed stream. Defaults to the dataset sizes.
-        task_prompts (dict, optional): task -> prompt for all sub-datasets.
+        prompts (dict, optional): task -> prompt for all sub-datasets.
         lazy_init (bool): build but do not yet load the sub-datasets.
+        task_prompts (dict, optional): former name of ``prompts``.
     """
 
-    def __init__(self, datasets, ratios=None, task_prompts=None,
-                 lazy_init=False):
+    def __init__(self, datasets, ratios=None, prompts=None,
+                 lazy_init=False, task_prompts=None):
+        given = prompts is not None or task_prompts is not None
+        prompts = merge_prompt_args(prompts, task_prompts,
+                                    'MultiTaskDataset')
         if not datasets:
             raise ValueError('MultiTaskDataset needs at least one dataset')
         built = []
         for cfg in datasets:
             if isinstance(cfg, dict):
                 cfg = dict(cfg)
-                if task_prompts is not None and cfg.get(
+                if given and cfg.get('prompts') is None and cfg.get(
                         'task_prompts') is None:
-                    cfg['task_prompts'] = dict(task_prompts)
+                    cfg['prompts'] = dict(prompts)
                 cfg['lazy_init'] = True
                 built.append(DATASETS.build(cfg))
             else:
@@ -48,7 +53,7 @@ class MultiTaskDataset:
                                  f'got {ratios}')
         self.datasets = built
         self._ratios = None if ratios is None else [float(r) for r in ratios]
-        self.task_prompts = task_prompts
+        self.prompts = prompts
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
