@@ -3,14 +3,15 @@
 from onediff_kit.models.attention import (MultiheadAttention,
                                           set_default_backend)
 from onediff_kit.models.bases import (BaseDecoder, BaseDelta, BaseDeltaHead,
-                                      BaseEncoder, BaseProjector)
+                                      BaseEncoder, BaseProjector,
+                                      DecoderOutput, DeltaOutput)
 from onediff_kit.models.data_preprocessor import DiffDataPreprocessor
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.models.onediff import OneDiff
 
 __all__ = [
     'BaseEncoder', 'BaseDelta', 'BaseProjector', 'BaseDecoder',
-    'BaseDeltaHead', 'OneDiff',
+    'BaseDeltaHead', 'DeltaOutput', 'DecoderOutput', 'OneDiff',
     'DiffDataPreprocessor', 'MultiheadAttention', 'set_default_backend',
     'beam_search', 'greedy_search'
 ]

@@ -1,9 +1,58 @@
 """Base classes that say what each swappable part of OneDiff must do.
 
 ``onediff list`` reads ``component_kind`` to tell encoders, delta modules,
-projectors and decoders apart inside the one MODELS registry.
+projectors and decoders apart inside the one MODELS registry. A delta
+module returns a :class:`DeltaOutput` and a decoder's ``predict`` a
+:class:`DecoderOutput`; neither keeps state from one call for the next.
 """
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import torch
 from mmengine.model import BaseModule
+
+
+@dataclass
+class DeltaOutput:
+    """What a delta module's ``forward`` returns.
+
+    Attributes:
+        tokens (Tensor): ``(B, N_delta, out_channels)`` delta tokens
+            (``N_delta`` may be 0).
+        attention (Tensor, optional): where the tokens looked, only when
+            asked for (``need_attention=True``) and the module exposes it:
+            per pair either ``(2, h, w)`` maps (before, after), i.e.
+            ``(B, 2, h, w)``, or ``(T, M)`` weights of ``T`` tokens over a
+            memory of ``M`` positions, i.e. ``(B, T, M)``, laid out as
+            ``memory_shapes`` and ``memory_groups`` say. None: none.
+        memory_shapes (tuple, optional): ``(h, w)`` per encoder level of the
+            memory the ``(T, M)`` weights run over.
+        memory_groups (tuple[str], optional): the token groups per level in
+            memory order, e.g. ``('before', 'after')`` or
+            ``('before', 'after', 'diff')``.
+
+    ``onediff_kit.visualization.delta_attention_maps`` turns one pair's
+    attention and this layout into ``(2, h, w)`` maps.
+    """
+    tokens: torch.Tensor
+    attention: Optional[torch.Tensor] = None
+    memory_shapes: Optional[Tuple[Tuple[int, int], ...]] = None
+    memory_groups: Optional[Tuple[str, ...]] = None
+
+
+@dataclass
+class DecoderOutput:
+    """What a decoder's ``predict`` returns.
+
+    Attributes:
+        captions (list[str]): one caption per sample.
+        beams (list, optional): per sample, every finished beam-search
+            hypothesis as ``(caption, score)``, best first (the first is the
+            caption). None (greedy search, or the decoder lists no
+            alternatives).
+    """
+    captions: List[str]
+    beams: Optional[List[Sequence[Tuple[str, float]]]] = None
 
 
 class BaseEncoder(BaseModule):
@@ -22,24 +71,21 @@ class BaseDelta(BaseModule):
     """Visual delta module: turns the two images' features into tokens.
 
     Built with ``in_channels`` (the encoder's ``out_channels``) injected by
-    ``OneDiff``. ``forward(feats)`` returns ``(B, N_delta, out_channels)``
-    delta tokens (``N_delta`` may be 0).
-
-    ``forward_with_attention(feats)`` returns ``(tokens, attention)``:
-    the same tokens and where they looked, which ``OneDiff.predict`` puts
-    on each data sample (``delta_attention``) for heat maps and the
-    pointing game. ``attention`` is None (this default: the module exposes
-    none) or, per pair, either ``(2, h, w)`` maps (before, after) or
-    ``(T, M)`` weights of ``T`` tokens over a memory laid out as the
-    module's ``memory_shapes`` (``(h, w)`` per level) and ``memory_groups``
-    (token groups per level, e.g. ``('before', 'after')``) describe it
-    after that call (see ``onediff_kit.visualization.delta_attention_maps``).
+    ``OneDiff``. ``forward(feats, need_attention=False)`` returns a
+    :class:`DeltaOutput`: the ``(B, N_delta, out_channels)`` tokens and,
+    when ``need_attention`` and the module exposes it, where they looked
+    (``OneDiff.predict`` puts it on each data sample as
+    ``delta_attention`` for heat maps and the pointing game). The module
+    keeps nothing from ``forward`` on itself.
     """
     component_kind = 'delta'
     out_channels = 0
 
-    def forward_with_attention(self, feats):
-        """``(delta tokens, attention or None)`` for ``feats``."""
+    def forward(self, feats, need_attention=False):
+        """:class:`DeltaOutput` for the encoder's multi-level ``feats``."""
+        raise NotImplementedError
+
+    def forward_with_attention(self, feats):  # removed when deltas port
         return self(feats), None
 
 
@@ -52,20 +98,21 @@ class BaseDecoder(BaseModule):
     """Language decoder conditioned on a visual prefix.
 
     ``loss(visual_tokens, data_samples)`` returns a dict of losses (teacher
-    forcing); ``predict(visual_tokens, data_samples)`` returns captions.
-
-    ``predict_with_beams(visual_tokens, data_samples)`` returns
-    ``(captions, beams)``: the same captions and, per sample, every
-    finished beam-search hypothesis as ``(caption, score)``, best first
-    (the first is the caption), which ``OneDiff.predict`` puts on each data
-    sample (``pred_beams``); ``beams`` is None (this default, and greedy
-    search) when the decoder lists no alternatives.
+    forcing). ``predict(visual_tokens, data_samples, num_beams=None,
+    max_length=None)`` returns a :class:`DecoderOutput`; ``num_beams`` and
+    ``max_length`` of None mean the decoder's configured values (its
+    ``num_beams`` and ``max_length`` attributes), so a caller changes the
+    decoding of one call without touching the decoder.
     """
     component_kind = 'decoder'
 
-    def predict_with_beams(self, visual_tokens, data_samples):
-        """``(captions, beams or None)`` for the batch."""
-        return self.predict(visual_tokens, data_samples), None
+    def predict(self, visual_tokens, data_samples, num_beams=None,
+                max_length=None):
+        """:class:`DecoderOutput` for the batch."""
+        raise NotImplementedError
+
+    def predict_with_beams(self, visual_tokens, data_samples):  # removed
+        return self.predict(visual_tokens, data_samples), None  # on port
 
     @classmethod
     def caption_tokenizer(cls, **cfg):
