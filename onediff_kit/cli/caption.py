@@ -1,9 +1,13 @@
 """``onediff caption``: caption one pair, or every pair of a manifest.
 
-    onediff caption BEFORE AFTER --config C --checkpoint K [--beam N]
-        [--json] [--device D] [--visualize OUT.png]
+    onediff caption BEFORE AFTER --model DIR [--beam N] [--json]
+        [--device D] [--visualize OUT.png]
     onediff caption --manifest M [--root DIR] [--split S] --out preds.json
-        --config C --checkpoint K [--batch-size B]
+        --model DIR [--batch-size B]
+
+The model is a pretrained folder (``--model DIR``, see
+``DiffCaptioner.from_pretrained``), or a checkpoint (``--checkpoint K``,
+with the config stored in it, or ``--config C``).
 
 The manifest mode writes a COCO results file
 (``[{"image_id": pair_id, "caption": ...}]``) that ``onediff eval --preds
@@ -13,6 +17,9 @@ import json
 import os
 import os.path as osp
 import sys
+
+from onediff_kit.cli.model_args import (add_model_arguments, build_captioner,
+                                        loading_errors, model_arguments_error)
 
 PROG = 'onediff caption'
 
@@ -118,6 +125,9 @@ def run(args):
         return _error('--manifest needs --out preds.json')
     if args.manifest and not osp.isfile(args.manifest):
         return _error(f'manifest {args.manifest} not found')
+    problem = model_arguments_error(args)
+    if problem:
+        return _error(problem)
     if single:
         for path in (args.before, args.after):
             if not osp.isfile(path):
@@ -137,18 +147,15 @@ def run(args):
 
 
 def _run(args):
-    from onediff_kit.apis import CaptionerError, DiffCaptioner
     from onediff_kit.data.manifest import ManifestError
 
     single = args.before is not None
     try:
-        captioner = DiffCaptioner(args.config, args.checkpoint,
-                                  device=args.device,
-                                  batch_size=args.batch_size)
+        captioner = build_captioner(args, batch_size=args.batch_size)
         if single:
             return _caption_pair(captioner, args)
         return _caption_manifest(captioner, args)
-    except CaptionerError as exc:
+    except loading_errors() as exc:
         return _error(str(exc))
     except (ManifestError, OSError, ValueError, KeyError, TypeError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args \
@@ -159,13 +166,12 @@ def _run(args):
 def add_parser(subparsers):
     p = subparsers.add_parser(
         'caption',
-        help='caption image pairs with a trained checkpoint',
+        help='caption image pairs with a trained model',
         description='Caption one image pair (BEFORE AFTER), or every pair of '
         'a manifest into a COCO results file for `onediff eval`.')
     p.add_argument('before', nargs='?', help='the before image')
     p.add_argument('after', nargs='?', help='the after image')
-    p.add_argument('--config', required=True, help='the training config')
-    p.add_argument('--checkpoint', required=True, help='the checkpoint')
+    add_model_arguments(p)
     p.add_argument('--device', help='cpu, cuda, cuda:1 (default: cuda when '
                    'available)')
     p.add_argument('--beam', type=int, help='beam size (1 = greedy; default '

@@ -1,7 +1,11 @@
 """``onediff serve``: a web page and a JSON route that caption image pairs.
 
-    onediff serve --config C --checkpoint K [--host 127.0.0.1] [--port 7860]
+    onediff serve --model DIR [--host 127.0.0.1] [--port 7860]
         [--max-queue 8] [--device D] [--examples 4]
+    onediff serve --checkpoint K [--config C] ...
+
+``--model`` is a pretrained folder (``DiffCaptioner.from_pretrained``);
+``--checkpoint`` uses the config stored in it unless ``--config`` is given.
 
 The page (Gradio) is at ``http://HOST:PORT/``; scripts post to
 ``/api/caption`` (see docs/captioning.md). It binds to 127.0.0.1 unless
@@ -12,6 +16,10 @@ import shutil
 import signal
 import sys
 import tempfile
+
+from onediff_kit.cli.model_args import (add_model_arguments, build_captioner,
+                                        describe_model, loading_errors,
+                                        model_arguments_error)
 
 PROG = 'onediff serve'
 
@@ -29,9 +37,9 @@ def run(args):
     if args.max_queue < 1:
         return _error(f'--max-queue must be at least 1, got '
                       f'{args.max_queue}')
-    for path in (args.config, args.checkpoint):
-        if not os.path.isfile(path):
-            return _error(f'{path} not found')
+    problem = model_arguments_error(args)
+    if problem:
+        return _error(problem)
     examples_dir = tempfile.mkdtemp(prefix='onediff_serve_examples_')
     try:
         return _serve(args, examples_dir)
@@ -40,7 +48,6 @@ def run(args):
 
 
 def _serve(args, examples_dir):
-    from onediff_kit.apis import CaptionerError, DiffCaptioner
     from onediff_kit.web.app import build_app
     from onediff_kit.web.examples import write_example_pairs
     from onediff_kit.web.service import CaptionService
@@ -48,9 +55,8 @@ def _serve(args, examples_dir):
     try:
         examples = write_example_pairs(examples_dir, args.examples,
                                        args.examples_generator)
-        captioner = DiffCaptioner(args.config, args.checkpoint,
-                                  device=args.device)
-    except (CaptionerError, OSError, ValueError, KeyError) as exc:
+        captioner = build_captioner(args)
+    except loading_errors() + (OSError, ValueError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args \
             else str(exc)
         return _error(message)
@@ -62,7 +68,7 @@ def _serve(args, examples_dir):
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit
     # it lets run() remove the examples folder.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f'serving {args.config} ({args.checkpoint}) on '
+    print(f'serving {describe_model(args)} on '
           f'http://{args.host}:{args.port}/  (JSON: POST /api/caption; '
           'Ctrl+C stops)', flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
@@ -76,8 +82,7 @@ def add_parser(subparsers):
         description='Serve a Gradio page (upload or pick a pair; caption, '
         'beam alternatives, attention heat maps) and POST /api/caption for '
         'scripts, on 127.0.0.1 unless --host says otherwise.')
-    p.add_argument('--config', required=True, help='the training config')
-    p.add_argument('--checkpoint', required=True, help='the checkpoint')
+    add_model_arguments(p)
     p.add_argument('--host', default='127.0.0.1',
                    help='address to bind (default 127.0.0.1; 0.0.0.0 '
                    'exposes the page to the network)')
