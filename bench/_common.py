@@ -63,7 +63,8 @@ def build_model(overrides=None, delta=None, quiet=True):
         MMLogger.get_instance('mmengine', log_level='WARNING')
         logging.getLogger('mmengine').setLevel(logging.WARNING)
     from mmengine.registry import DefaultScope
-    import onediff_kit  # noqa: F401
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from onediff_kit.registry import MODELS
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('bench', scope_name='onediff_kit')

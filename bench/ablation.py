@@ -255,7 +255,8 @@ def check_rows(rows):
     parser = ap.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     os.chdir(C.ROOT)
-    import onediff_kit  # noqa: F401
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from mmengine.registry import DefaultScope
     from onediff_kit.registry import LOOPS, MODELS
     DefaultScope.get_instance('ablation-check', scope_name='onediff_kit')
@@ -361,7 +362,8 @@ def delta_type(row):
 def exposes_attention(name):
     """Whether a delta module returns attention (overrides
     ``BaseDelta.forward_with_attention``), so the pointing game applies."""
-    import onediff_kit  # noqa: F401  (registers the plugins' modules)
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from onediff_kit.models.bases import BaseDelta
     from onediff_kit.registry import MODELS
     cls = MODELS.get(name)

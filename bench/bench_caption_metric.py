@@ -73,6 +73,8 @@ def spot_the_diff_samples(n, root):
 
 
 def run_once(samples):
+    import onediff_kit
+    onediff_kit.init()  # plugins
     from onediff_kit.registry import METRICS
     start = time.perf_counter()
     metric = METRICS.build(dict(type='CaptionMetric'))

@@ -108,7 +108,8 @@ def build_model(root, shapes, new_tokens):
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
 
-    import onediff_kit  # noqa: F401  (plugins)
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from onediff_kit.registry import MODELS
     clip, lm = write_model_dirs(root, shapes)
     cfg = Config.fromfile(PAPER_CONFIG)

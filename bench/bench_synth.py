@@ -30,6 +30,8 @@ def main(argv=None):
     p.add_argument('--keep', action='store_true', help='keep the output')
     args = p.parse_args(argv)
 
+    import onediff_kit
+    onediff_kit.init()  # plugins
     from onediff_kit.registry import GENERATORS
     gen = GENERATORS.build(
         dict(type='SynthDiffGenerator', size=args.size, workers=args.workers))

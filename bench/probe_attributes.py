@@ -88,7 +88,8 @@ def main():
     cfg_options = opts.parse_args(
         ['--cfg-options'] + args.cfg_options
         if args.cfg_options else []).cfg_options
-    import onediff_kit  # noqa: F401
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from mmengine.registry import DefaultScope
     from onediff_kit.data.image_io import read_image_array
     from onediff_kit.registry import MODELS

@@ -7,10 +7,21 @@ those buffers as plain lists when saving and rebuilds them after loading, so
 our checkpoints hold only tensors and plain containers and no class needs to
 be allowlisted. Every local checkpoint load in the process (``--resume``,
 ``load_from``, ``tools/test.py``) then goes through :func:`load_local`, which
-refuses any pickled global outside torch's safe set with a clear error.
+refuses any pickled global outside torch's safe set with a clear error, and
+calls a file that is no checkpoint at all (an image, a text file) that.
+
+:func:`onediff_kit.init` switches this on with
+:func:`enable_safe_checkpoint_loading`. mmengine has no per-Runner choice of
+loader: every load (Runner, strategies, ``init_cfg=dict(type='Pretrained')``)
+goes through ``CheckpointLoader``'s scheme table, so the local scheme is
+replaced there, through its public ``register_scheme``, and only by ``init``
+(importing onediff_kit changes nothing).
 """
+import os
 import os.path as osp
 import pickle
+import re
+import zipfile
 
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -20,6 +31,82 @@ PLAIN_BUFFER_TAG = '__onediff_history_buffer__'
 
 class UnsafeCheckpointError(RuntimeError):
     """A checkpoint holds pickled globals that weights_only loading refuses."""
+
+
+class NotACheckpointError(ValueError):
+    """The file is not a PyTorch checkpoint at all (an image, text, ...)."""
+
+
+# (leading bytes, what a file starting with them is)
+_MAGIC = [
+    (b'\x89PNG\r\n\x1a\n', 'a PNG image'),
+    (b'\xff\xd8\xff', 'a JPEG image'),
+    (b'GIF87a', 'a GIF image'),
+    (b'GIF89a', 'a GIF image'),
+    (b'RIFF', 'a RIFF file (WebP image, WAV audio)'),
+    (b'%PDF', 'a PDF document'),
+    (b'\x1f\x8b', 'a gzip archive'),
+]
+
+
+def _describe_text(head):
+    """What a file starting with ``head`` is if it is text, else None."""
+    try:
+        text = head.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a cut multi-byte char
+            return None
+        text = head[:exc.start].decode('utf-8')
+    if any(ord(c) < 32 and c not in '\t\n\r\f' for c in text):
+        return None
+    start = text.lstrip()
+    if start[:1] in ('{', '['):
+        return 'a JSON text file'
+    if start.startswith('---') or re.match(r'[\w.-]+:(\s|$)', start):
+        return 'a YAML text file'
+    return 'a text file'
+
+
+def _describe_zip(filename):
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return 'a damaged zip archive'
+    if any(name.endswith('/data.pkl') or name == 'data.pkl'
+           for name in names):
+        return None  # torch.save's zip format
+    return 'a zip archive without data.pkl (not written by torch.save)'
+
+
+def not_a_checkpoint(filename):
+    """What ``filename`` is when its first bytes show it is no PyTorch
+    checkpoint (``'a PNG image'``, ``'an empty file'``, ...), else None.
+
+    Zip checkpoints (``torch.save``) hold a ``data.pkl``; older ones and
+    any other pickle return None too: :func:`load_local` judges them by
+    what they unpickle.
+    """
+    with open(filename, 'rb') as f:
+        head = f.read(4096)
+        if not head:
+            return 'an empty file'
+        f.seek(-1, os.SEEK_END)
+        last = f.read(1)
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head.startswith(b'PK\x03\x04'):
+        return _describe_zip(filename)
+    if len(head) > 8 and head[8:10] == b'{"' and int.from_bytes(
+            head[:8], 'little') < 100_000_000:
+        return ('a safetensors file (load it with '
+                'safetensors.torch.load_file)')
+    # A pickle (protocol 2+: PROTO opcode first; 0 and 1: a container or
+    # global first and the STOP opcode last) is judged by what it holds.
+    if head[:1] == b'\x80' or (head[:1] in b'(}])c' and last == b'.'):
+        return None
+    return _describe_text(head) or 'a binary file of an unknown format'
 
 
 def _unsafe_globals(filename):
@@ -38,12 +125,19 @@ def load_local(filename, map_location=None):
 
     Raises:
         FileNotFoundError: the file does not exist.
+        NotACheckpointError: the file is something else (an image, text, an
+            empty file, a zip archive that torch.save did not write).
         UnsafeCheckpointError: the file pickles a class or function that is
             not a tensor or plain container.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    what = not_a_checkpoint(filename)
+    if what is not None:
+        raise NotACheckpointError(
+            f'{filename} is not a PyTorch checkpoint (it looks like {what}). '
+            'Pass the .pth file that tools/train.py wrote to its work_dir.')
     try:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
@@ -60,11 +154,15 @@ def load_local(filename, map_location=None):
             '([...]) before loading.') from None
 
 
+def _load_local_scheme(filename, map_location=None):
+    return load_local(filename, map_location)
+
+
 def enable_safe_checkpoint_loading():
-    """Route mmengine's local checkpoint loading through :func:`load_local`."""
-    CheckpointLoader.register_scheme(prefixes='', force=True)(
-        lambda filename, map_location=None: load_local(filename,
-                                                       map_location))
+    """Route mmengine's local checkpoint loading through :func:`load_local`
+    (idempotent; :func:`onediff_kit.init` calls it)."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_local_scheme, force=True)
 
 
 def history_buffers_to_plain(message_hub_state):

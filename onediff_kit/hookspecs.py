@@ -17,8 +17,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def onediff_register_components(registries):
     """Register this plugin's components.
 
-    Called once per process, the first time any onediff_kit registry is
-    searched (or by :func:`onediff_kit.plugin_manager.load_plugins`).
+    Called once per process, by :func:`onediff_kit.init` (the tools, the
+    ``onediff`` command and ``DiffCaptioner`` call it); never by a registry
+    lookup.
 
     Args:
         registries (module): :mod:`onediff_kit.registry`; register with e.g.

@@ -3,10 +3,18 @@
 Each registry that mmengine also has is a child of mmengine's root registry,
 so the mmengine Runner builds our parts (``default_scope='onediff_kit'``) and
 falls back to mmengine's own ones, and ``type='mmpretrain.ResNet'`` builds
-across scopes. The first lookup in any of them loads the plugins (first-party
-components included) through the single pluggy hook, see
-:mod:`onediff_kit.plugin_manager`.
+across scopes. The framework's own modules are imported by mmengine's
+``locations`` mechanism on the first lookup; plugins (first-party components
+included) are loaded only by :func:`onediff_kit.init`.
+
+Building an unknown ``type`` raises :class:`RegistryKeyError` (a KeyError)
+listing the closest registered names; ``get`` keeps mmengine's contract of
+returning None for an unknown name everywhere else.
 """
+import contextvars
+import difflib
+import functools
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -32,48 +40,84 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import \
     WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import Registry, build_from_cfg
+
+from onediff_kit.plugin_status import PLUGIN_ERRORS, plugins_loaded
+
 
 SCOPE = 'onediff_kit'
 # Modules of the framework itself that register with decorators.
 CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine',
                   'onediff_kit.visualization', 'onediff_kit.cache']
 
+# The ``type`` names being built in this thread/task: a lookup that misses
+# one of them raises RegistryKeyError instead of returning None.
+_BUILDING = contextvars.ContextVar('onediff_kit_building', default=frozenset())
 
-class PluginRegistry(Registry):
-    """A Registry whose first lookup also loads the onediff plugins.
 
-    Building an unknown ``type`` raises a KeyError that lists the closest
-    registered names (of this registry and its parents) and any plugin that
-    failed to load. ``get`` keeps returning None for unknown names elsewhere.
+class RegistryKeyError(KeyError):
+    """A config names a component that no registry has.
+
+    The message names the registry, the closest registered names and the
+    plugins that failed to load (``str(exc)`` quotes it; ``exc.args[0]`` is
+    the plain text).
     """
 
-    def import_from_location(self) -> None:
-        if self._imported:
-            return
-        super().import_from_location()
-        from onediff_kit.plugin_manager import load_plugins
-        load_plugins()
+
+def _type_names(cfg, args, kwargs):
+    """The str ``type`` names a build function is asked for (a list of
+    configs makes an ``nn.Sequential`` in mmengine's MODELS)."""
+    default_args = kwargs.get('default_args', args[0] if args else None)
+    cfgs = cfg if isinstance(cfg, (list, tuple)) else [cfg]
+    names = set()
+    for one in cfgs:
+        if not isinstance(one, dict):
+            continue
+        name = one.get('type', (default_args or {}).get('type'))
+        if isinstance(name, str):
+            names.add(name)
+    return frozenset(names)
+
+
+def explain_unknown_names(build_func):
+    """Wrap an mmengine build function: while it runs, a lookup in an
+    onediff_kit registry that misses the requested ``type`` raises
+    :class:`RegistryKeyError` with close matches (mmengine's own KeyError
+    names none). Lookups of other names inside the build (a constructor
+    probing ``get``) still return None.
+    """
+    if getattr(build_func, 'explains_unknown_names', False):
+        return build_func
+
+    @functools.wraps(build_func)
+    def build(cfg, *args, **kwargs):
+        token = _BUILDING.set(_BUILDING.get() | _type_names(cfg, args, kwargs))
+        try:
+            return build_func(cfg, *args, **kwargs)
+        finally:
+            _BUILDING.reset(token)
+
+    build.explains_unknown_names = True
+    return build
+
+
+class OnediffRegistry(Registry):
+    """An mmengine Registry whose builds name close matches of unknown types.
+
+    Its ``build_func`` is wrapped by :func:`explain_unknown_names`, and
+    :func:`onediff_kit.init` wraps the build functions of the mmengine
+    parents the same way, since the Runner builds through those. Args as for
+    :class:`mmengine.registry.Registry`.
+    """
 
     def get(self, key):
         obj = super().get(key)
-        # mmengine's build functions (used by the Runner through the root
-        # registries) look a type up in the registry of the default scope,
-        # which is this one, and raise a KeyError without suggestions when
-        # get() returns None; raise the more helpful one here instead.
-        if obj is None and isinstance(key, str):
-            import sys
-            from mmengine.registry import build_functions
-            caller = sys._getframe(1).f_code
-            if caller in (build_functions.build_from_cfg.__code__,
-                          build_functions.build_runner_from_cfg.__code__,
-                          build_functions.build_scheduler_from_cfg.__code__):
-                raise KeyError(self.unknown_name_message(key))
+        if obj is None and isinstance(key, str) and key in _BUILDING.get():
+            raise RegistryKeyError(self.unknown_name_message(key))
         return obj
 
     def close_matches(self, key, n=5):
         """Registered names closest to ``key`` (here, in parents, in scope)."""
-        import difflib
         scope, name = self.split_scope_key(key)
         registry = self
         if scope is not None and scope != self.scope:
@@ -92,16 +136,19 @@ class PluginRegistry(Registry):
 
     def unknown_name_message(self, key):
         """The error text for building ``key`` when nothing has that name."""
-        from onediff_kit.plugin_manager import PLUGIN_ERRORS
         message = (f'{key} is not in the {self.scope}::{self.name} registry '
                    'or its parents.')
         matches = self.close_matches(key)
         if matches:
             message += ' Did you mean: ' + ', '.join(matches) + '?'
-        else:
+        elif plugins_loaded():
             message += (' `onediff list` shows the registered components; '
                         'a third-party one needs its plugin installed or its '
                         'module in the config\'s custom_imports.')
+        if not plugins_loaded():
+            message += (' The plugins (the first-party encoders, datasets, '
+                        'metrics included) are not loaded yet: call '
+                        'onediff_kit.init() first.')
         if PLUGIN_ERRORS:
             failed = '; '.join(f'{name}: {error}'
                                for name, error in PLUGIN_ERRORS.items())
@@ -109,9 +156,17 @@ class PluginRegistry(Registry):
         return message
 
 
+# Every registry of onediff_kit, in creation order.
+ALL_REGISTRIES = []
+
+
 def _child(name, parent=None):
-    return PluginRegistry(
-        name, parent=parent, scope=SCOPE, locations=CORE_LOCATIONS)
+    build_func = parent.build_func if parent is not None else build_from_cfg
+    registry = OnediffRegistry(
+        name, parent=parent, scope=SCOPE, locations=CORE_LOCATIONS,
+        build_func=explain_unknown_names(build_func))
+    ALL_REGISTRIES.append(registry)
+    return registry
 
 
 RUNNERS = _child('runner', MMENGINE_RUNNERS)
@@ -169,3 +224,16 @@ REGISTRY_KINDS = {
     'generator': GENERATORS,
     'attention': ATTENTION_BACKENDS,
 }
+
+
+def explain_unknown_names_in_parents():
+    """Wrap the build functions of our registries' mmengine parents with
+    :func:`explain_unknown_names` (idempotent; called by
+    :func:`onediff_kit.init`). The Runner builds through mmengine's root
+    registries, which resolve a type in ours only with ``get``; without this
+    an unknown name there gets mmengine's KeyError, without suggestions.
+    """
+    for registry in ALL_REGISTRIES:
+        parent = registry.parent
+        if parent is not None:
+            parent.build_func = explain_unknown_names(parent.build_func)

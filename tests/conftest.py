@@ -4,6 +4,12 @@ from pathlib import Path
 import pytest
 import torch
 
+import onediff_kit
+
+# The one start-up point, as the tools and the CLI call it: plugins and safe
+# checkpoint loading, before any test module builds a component.
+onediff_kit.init()
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
 

@@ -257,7 +257,8 @@ def main(argv=None):
     start = time.time()
     from onediff_kit.cli.console import quiet_libraries
     quiet_libraries(args.verbose)
-    import onediff_kit  # noqa: F401
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     from onediff_kit.config_check import check_cfg_options
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

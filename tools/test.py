@@ -82,7 +82,8 @@ def main(argv=None):
     args = parse_args(argv)
     from onediff_kit.cli.console import quiet_libraries, runner_console
     quiet_libraries(args.verbose)
-    import onediff_kit  # noqa: F401  (safe checkpoint loading)
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     for path, what in ((args.config, 'config'), (args.checkpoint,
                                                  'checkpoint')):
         if not osp.isfile(path):

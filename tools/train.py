@@ -143,7 +143,8 @@ def main(argv=None):
     args = parse_args(argv)
     from onediff_kit.cli.console import quiet_libraries
     quiet_libraries(args.verbose)
-    import onediff_kit  # noqa: F401  (safe checkpoint loading)
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from onediff_kit.apis.image_inputs import is_path, to_rgb_array
+from onediff_kit.runtime import init
 
 FALLBACK_PROMPT = 'Describe the difference between the two images.'
 
@@ -123,6 +124,7 @@ class DiffCaptioner:
                  max_length=None, task=None, prompt=None, batch_size=8,
                  cfg_options=None, strict=True):
         from mmengine.registry import DefaultScope
+        init()  # plugins, safe checkpoint loading (idempotent)
         self.cfg = load_config(config, cfg_options)
         self.config_name = str(self.cfg.filename or config)
         self.checkpoint = str(checkpoint)

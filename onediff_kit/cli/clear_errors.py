@@ -1,21 +1,37 @@
 """Run a tool's ``main`` and print the errors a user can act on as one line.
 
-Used by tools/train.py and tools/test.py: a refused or mismatched
-checkpoint, a missing file, a non-finite loss, an unknown component name
-(the registry's KeyError lists close matches) or a wrong config value or
-command-line option (:class:`~onediff_kit.config_check.ConfigError`, which
-names the key) ends the tool with exit status 1 and one ``error: ...``
-line instead of a deep traceback; ``--debug`` keeps the traceback.
+Used by tools/train.py, tools/test.py and tools/demo.py: a refused,
+mismatched or non-checkpoint file, a missing file, a non-finite loss, an
+unknown component name (:class:`~onediff_kit.registry.RegistryKeyError`,
+which lists close matches) or a wrong config value or command-line option
+(:class:`~onediff_kit.config_check.ConfigError`, which names the key) ends
+the tool with exit status 1 and one ``error: ...`` line instead of a deep
+traceback; ``--debug`` keeps the traceback. Errors are told apart by their
+type only; any other error is a bug and keeps its traceback.
 """
 import sys
 
 
 def clear_error_types():
+    """The exception types whose message is the whole story."""
     from onediff_kit.checkpoint import (CheckpointMismatchError,
+                                        NotACheckpointError,
                                         UnsafeCheckpointError)
     from onediff_kit.config_check import ConfigError
-    return (UnsafeCheckpointError, CheckpointMismatchError,
-            FloatingPointError, FileNotFoundError, ConfigError)
+    from onediff_kit.registry import RegistryKeyError
+    return (UnsafeCheckpointError, NotACheckpointError,
+            CheckpointMismatchError, FloatingPointError, FileNotFoundError,
+            ConfigError, RegistryKeyError)
+
+
+def error_line(exc):
+    """The one line printed for a clear error ``exc``."""
+    from onediff_kit.config_check import ConfigError
+    from onediff_kit.registry import RegistryKeyError
+    if isinstance(exc, RegistryKeyError):
+        return f'error: {exc.args[0]}'
+    what = 'config' if isinstance(exc, ConfigError) else type(exc).__name__
+    return f'error: {what}: {exc} (--debug shows the traceback)'
 
 
 def run_with_clear_errors(main, argv=None):
@@ -30,15 +46,6 @@ def run_with_clear_errors(main, argv=None):
     try:
         main(argv)
     except clear_error_types() as exc:
-        from onediff_kit.config_check import ConfigError
-        what = 'config' if isinstance(exc, ConfigError) else \
-            type(exc).__name__
-        print(f'error: {what}: {exc} (--debug shows the traceback)',
-              file=sys.stderr)
-        return 1
-    except KeyError as exc:
-        if 'registry' not in str(exc):
-            raise
-        print(f'error: {exc.args[0]}', file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 1
     return 0

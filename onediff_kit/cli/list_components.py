@@ -1,4 +1,5 @@
 """``onediff list``: every registered component, its kind and provider."""
+import difflib
 import inspect
 import json
 import sys
@@ -17,11 +18,21 @@ def _kind(registry_kind, cls):
     return registry_kind
 
 
-def collect_components():
-    """Rows of {name, kind, provider, module} for the onediff_kit scope."""
-    from onediff_kit.plugin_manager import load_plugins
+def valid_kinds(rows):
+    """Every kind ``--kind`` takes: the registries' and, inside MODELS, the
+    ``component_kind`` of the base classes and of what is registered."""
+    from onediff_kit.models import bases
     from onediff_kit.registry import REGISTRY_KINDS
-    load_plugins()
+    declared = {getattr(cls, 'component_kind', None)
+                for _, cls in inspect.getmembers(bases, inspect.isclass)}
+    kinds = set(REGISTRY_KINDS) | declared | {r['kind'] for r in rows}
+    return sorted(kind for kind in kinds if kind)
+
+
+def collect_components():
+    """Rows of {name, kind, provider, module} for the onediff_kit scope
+    (after :func:`onediff_kit.init`, which the ``onediff`` command calls)."""
+    from onediff_kit.registry import REGISTRY_KINDS
     dists = packages_distributions()
     rows = []
     for registry_kind, registry in REGISTRY_KINDS.items():
@@ -38,9 +49,16 @@ def collect_components():
 
 
 def run(args):
-    from onediff_kit.plugin_manager import PLUGIN_ERRORS
+    from onediff_kit.plugin_status import PLUGIN_ERRORS
     rows = collect_components()
     if args.kind:
+        kinds = valid_kinds(rows)
+        if args.kind not in kinds:
+            close = difflib.get_close_matches(args.kind, kinds, n=1)
+            hint = f' Did you mean: {close[0]}?' if close else ''
+            print(f'error: unknown kind "{args.kind}".{hint} The kinds are: '
+                  f'{", ".join(kinds)}', file=sys.stderr)
+            return 2
         rows = [r for r in rows if r['kind'] == args.kind]
     if args.json:
         print(json.dumps(rows, indent=2))

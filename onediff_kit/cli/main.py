@@ -34,6 +34,8 @@ def main(argv=None):
     if not getattr(args, 'func', None):
         parser.print_help()
         return 2
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     return args.func(args) or 0
 
 

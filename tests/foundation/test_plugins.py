@@ -81,11 +81,15 @@ def test_plugins_discovery_broken_and_blocked(tmp_path):
     assert 'onediff-fake-broken' in proc.stderr
     assert 'this plugin needs a package that is not installed' in proc.stderr
 
-    # Blocked plugins are neither imported nor called.
+    # Blocked plugins are neither imported nor called; a name that no
+    # installed plugin has (a typo) is warned about with close matches.
     proc = run_list(
         tmp_path,
-        {'ONEDIFF_DISABLE_PLUGINS': 'onediff-fake-good,onediff-fake-broken'})
+        {'ONEDIFF_DISABLE_PLUGINS':
+         'onediff-fake-good,onediff-fake-broken,onediff-fake-godo'})
     rows = names(proc)
     assert 'FakeGoodDelta' not in rows
-    assert 'onediff-fake-broken' not in proc.stderr
+    assert 'failed to import' not in proc.stderr
     assert 'PlainCheckpointStateHook' in rows
+    assert ('names "onediff-fake-godo", which is not an installed onediff '
+            'plugin; did you mean: onediff-fake-good' in proc.stderr)

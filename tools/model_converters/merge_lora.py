@@ -100,7 +100,8 @@ def export(cfg, checkpoint, out_dir):
 
 def main(argv=None):
     args = parse_args(argv)
-    import onediff_kit  # noqa: F401  (safe checkpoint loading, plugins)
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = Config.fromfile(args.config)
