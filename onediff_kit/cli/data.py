@@ -216,6 +216,21 @@ def _missing_hint(missing, root, dropped):
             'missing.')
 
 
+def _warn_empty_splits(summary, out=None):
+    """Say which of train/val/test got no pair (too few pairs for three
+    splits): the configs train on train, select on val and test on test.
+    Returns the empty splits."""
+    empty = [s for s in ('train', 'val', 'test')
+             if not summary['split'].get(s)]
+    if empty:
+        print(f'warning: {summary["total"]} pairs are too few for three '
+              f'splits: no {" and no ".join(empty)} pairs (the configs '
+              'train on train, select checkpoints on val and test on '
+              'test); generate more with --num (default 10000)',
+              file=out or sys.stderr)
+    return empty
+
+
 def run_synth(args):
     from onediff_kit.registry import GENERATORS
     cfg = dict(type=args.generator, size=args.size)
@@ -233,6 +248,7 @@ def run_synth(args):
     print(f'wrote {summary["total"]} pairs to {args.out} in '
           f'{summary["seconds"]} s ({args.out}/manifest.jsonl)')
     _print_counts(summary)
+    _warn_empty_splits(summary)
     if summary.get('scenes'):
         print(f'single-image scenes: {summary["scenes"]} '
               f'({args.out}/scenes.jsonl)')

@@ -206,3 +206,23 @@ def test_boxes_mark_where_the_changed_object_is_drawn():
         inside = changed[y0:y1, x0:x1].sum()
         assert inside > 0.6 * changed.sum()
     assert {'add', 'drop'} <= seen
+
+
+def test_cli_synth_says_when_a_split_is_empty(tmp_path, capsys):
+    """Issue 24: `data synth --num 12` made a split with no test pairs and
+    said nothing."""
+    assert main(['data', 'synth', '--out', str(tmp_path / 's'), '--num', '12',
+                 '--seed', '0', '--size', '32', '--workers', '1',
+                 '--quiet']) == 0
+    captured = capsys.readouterr()
+    splits = json.loads((tmp_path / 's' / 'info.json').read_text())[
+        'counts']['split']
+    empty = [s for s in ('train', 'val', 'test') if not splits.get(s)]
+    assert empty  # 12 pairs: two groups of consecutive change types
+    assert 'too few for three splits' in captured.err
+    for name in empty:
+        assert f'no {name} pairs' in captured.err
+    assert main(['data', 'synth', '--out', str(tmp_path / 'big'), '--num',
+                 '200', '--seed', '0', '--size', '16', '--workers', '1',
+                 '--quiet']) == 0
+    assert 'too few' not in capsys.readouterr().err
