@@ -72,8 +72,7 @@ def worker(spec):
     cfg.experiment_name = spec['name'].replace('+', '_')
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = root
-    cfg.model.decoder.vocab_manifests = [
-        osp.join(root, 'manifest.jsonl'), osp.join(root, 'scenes.jsonl')]
+    cfg.model.decoder.vocab_file = osp.join(root, 'vocab.json')
     cfg.model.feature_cache.dir = spec['cache_dir']
     cfg.train_cfg.stages = [dict(name='difference', iters=spec['iters'],
                                  trainable=None)]
@@ -159,7 +158,7 @@ def ensure_data(args):
     if args.data:
         return args.data
     root = osp.join(args.work_dir, 'synthdiff')
-    if not osp.isfile(osp.join(root, 'scenes.jsonl')):
+    if not osp.isfile(osp.join(root, 'vocab.json')):
         from onediff_kit.cli.main import main as onediff
         code = onediff(['data', 'synth', '--out', root, '--num', '2000',
                         '--seed', '0', '--size', '128'])

@@ -28,5 +28,5 @@ param_scheduler = [
 default_hooks = dict(
     checkpoint=dict(interval=val_interval), logger=dict(interval=50))
 
-# The vocabulary is built from the manifest's train split only.
-model = dict(decoder=dict(vocab_splits=('train', )))
+# The vocabulary: each benchmark config names DATA/vocab.json, which
+# `onediff data import` writes from the manifest's train split only.

@@ -7,10 +7,11 @@ _base_ = [
 ]
 
 # Paragraphs of several sentences (26-55 words in the dataset README's four
-# samples): long captions, a larger vocabulary, words seen once -> [UNK].
+# samples): long captions, a larger vocabulary, words seen once -> [UNK]
+# (the vocabulary file is imported with --vocab-min-freq 2).
 model = dict(decoder=dict(
-    vocab_size=4096, max_length=96, max_positions=176, min_freq=2,
-    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
+    vocab_size=4096, max_length=96, max_positions=176,
+    vocab_file='data/birds-to-words/vocab.json'))
 
 # The protocol reports CIDEr-D and the original CIDEr; select on CIDEr-D.
 default_hooks = dict(checkpoint=dict(save_best='caption/CIDEr-D'))

@@ -9,4 +9,4 @@ _base_ = [
 # Captions are one short sentence, as in CLEVR-Change.
 model = dict(decoder=dict(
     vocab_size=512, max_length=24,
-    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
+    vocab_file='data/clevr-dc/vocab.json'))

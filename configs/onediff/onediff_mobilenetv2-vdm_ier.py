@@ -10,5 +10,5 @@ _base_ = [
 # words in train, yet 9.8 % of test tokens are unseen there: every train
 # word stays (min_freq=1).
 model = dict(decoder=dict(
-    vocab_size=2304, max_length=32, min_freq=1,
-    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
+    vocab_size=2304, max_length=32,
+    vocab_file='data/image-editing-request/vocab.json'))

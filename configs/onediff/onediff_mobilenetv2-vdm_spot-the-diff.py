@@ -10,4 +10,4 @@ _base_ = [
 # real train split); 2,054 words in train, 0.5 % of test tokens unseen.
 model = dict(decoder=dict(
     vocab_size=2304, max_length=32,
-    vocab_manifests=[{{_base_.manifest}}], vocab_texts=[{{_base_.prompt}}]))
+    vocab_file='data/spot-the-diff/vocab.json'))

@@ -51,7 +51,8 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 # object's size/colour/material/shape, the new value). Without it the
 # captions' attributes stay at chance at this budget (bench/ablation.py rows
 # `default` and `vdm`); model.delta_head=None is the paper's recipe.
-# The vocabulary also covers the stage-1 scene captions and template.
+# The vocabulary (data/synthdiff/vocab.json, model base) also covers the
+# stage-1 scene captions and template.
 # feature_cache: the frozen encoder's features stored on disk per image
 # (onediff_kit/cache; `onediff cache info|clear DIR`). Switch it on with
 # model.feature_cache.enable=True and a fixed number K of colour-jitter
@@ -60,16 +61,7 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 model = dict(
     feature_cache=dict(enable=False, dir='work_dirs/feature_cache',
                        dtype='float32'),
-    delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0),
-    decoder=dict(
-        vocab_manifests=['data/synthdiff/manifest.jsonl',
-                         'data/synthdiff/scenes.jsonl'],
-        vocab_texts=[
-            'Describe what changed between the two scenes.',
-            'Describe the edit made to the photo.',
-            'Describe the two images.',
-            {{_base_.coupled_template}},
-        ]))
+    delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0))
 
 # Test: n-gram scores overall and per change type, plus the semantic
 # accuracies parsed from the captions and the pointing game on the delta

@@ -263,7 +263,9 @@ def check_data(manifest,
                 f'tokens ({row["unknown"]} of {row["tokens"]}) are unknown '
                 f'to the vocabulary of {vocabulary_source}: the model can '
                 'never say them. Build the vocabulary from this data set\'s '
-                'train split (e.g. --cfg-options '
-                f'model.decoder.vocab_manifests=[{manifest}])'))
+                f'train split (onediff data vocab {manifest} --out '
+                f'{manifest.parent / "vocab.json"}, then --cfg-options '
+                f'model.decoder.vocab_file={manifest.parent / "vocab.json"})'
+            ))
     findings.sort(key=lambda f: f[0] != 'error')  # errors first, stable
     return report

@@ -1,53 +1,21 @@
-"""Word-level tokenizer built from the training captions.
+"""Word-level tokenizer: the vocabulary file's format.
 
 Wraps a :class:`tokenizers.Tokenizer` (WordLevel model, lower-casing,
-whitespace/punctuation split). It serialises to one JSON string, which the
-caption decoder keeps in its checkpoint, so a checkpoint alone can caption.
+whitespace/punctuation split). It serialises to one JSON string: the
+vocabulary file that ``onediff data vocab`` writes
+(:mod:`onediff_kit.data.vocab`) and that the caption decoder keeps in its
+checkpoint, so a checkpoint alone can caption. A core data contract: the
+data plugin writes the file, the model plugin reads it.
 """
-import os.path as osp
 import re
+from pathlib import Path
 
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
 
-from onediff_kit.data.jsonl import JsonlError, iter_jsonl
-
 PAD, UNK, BOS, EOS = '[PAD]', '[UNK]', '[BOS]', '[EOS]'
 SPECIALS = [PAD, UNK, BOS, EOS]
-
-
-def read_manifest_texts(paths, keys=('captions', 'gt_caption', 'prompt'),
-                        splits=('train', )):
-    """Texts of JSONL manifests (one JSON object per line).
-
-    Tolerant: blank lines are skipped; ``captions`` may be a list or a
-    string. Missing files raise FileNotFoundError naming the file.
-
-    Args:
-        paths (sequence[str]): manifest files.
-        keys (sequence[str]): fields to collect.
-        splits (sequence[str], optional): only records whose ``split`` is
-            one of these (records without ``split`` always count); None
-            takes every record.
-    """
-    texts = []
-    for path in paths:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'vocabulary manifest {path} not found')
-        for n, record in iter_jsonl(path, what='vocabulary manifest'):
-            if not isinstance(record, dict):
-                raise JsonlError(path, n, 'expected a JSON object')
-            if (splits is not None and 'split' in record and
-                    record['split'] not in splits):
-                continue
-            for key in keys:
-                value = record.get(key)
-                if isinstance(value, str):
-                    texts.append(value)
-                elif isinstance(value, (list, tuple)):
-                    texts.extend(v for v in value if isinstance(v, str))
-    return texts
 
 
 class WordTokenizer:
@@ -74,16 +42,17 @@ class WordTokenizer:
         return tok
 
     @classmethod
-    def train(cls, texts, vocab_size=1000, min_freq=1):
-        """Build the vocabulary from ``texts``.
+    def train(cls, texts, vocab_size=None, min_freq=1):
+        """Build the vocabulary from ``texts``: ids by decreasing count.
 
         Args:
             texts (iterable[str]): training captions (and prompts).
-            vocab_size (int): most tokens, special tokens included.
+            vocab_size (int, optional): most tokens, special tokens
+                included; None = every word seen ``min_freq`` times.
             min_freq (int): words seen fewer times become [UNK].
         """
         tok = cls._new({t: i for i, t in enumerate(SPECIALS)})
-        trainer = WordLevelTrainer(vocab_size=vocab_size,
+        trainer = WordLevelTrainer(vocab_size=vocab_size or 2**31 - 1,
                                    min_frequency=min_freq,
                                    special_tokens=SPECIALS,
                                    show_progress=False)
@@ -101,6 +70,36 @@ class WordTokenizer:
 
     def to_json(self):
         return self.tokenizer.to_str()
+
+    @classmethod
+    def load(cls, path):
+        """The tokenizer of a vocabulary file.
+
+        Raises:
+            FileNotFoundError: the file does not exist.
+            ValueError: naming the file, when it is not a word tokenizer.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f'vocabulary file {path} not found')
+        try:
+            return cls.from_json(path.read_text(encoding='utf-8'))
+        except Exception as exc:  # tokenizers raises a bare Exception
+            raise ValueError(f'{path}: not a word vocabulary file '
+                             f'({exc})') from None
+
+    def save(self, path):
+        """Write the vocabulary file (the JSON of :meth:`to_json`)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json(), encoding='utf-8')
+
+    def words(self, text):
+        """The normalised words of ``text`` as the tokenizer splits them
+        (known or not)."""
+        tok = self.tokenizer
+        return [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(
+            tok.normalizer.normalize_str(text))]
 
     def __len__(self):
         return self.tokenizer.get_vocab_size()

@@ -121,7 +121,7 @@ def test_hook_in_a_training_run(tiny, captioner, tmp_path):
     from mmengine.runner import Runner
     model = captioner.cfg.model.copy()
     model['decoder'] = dict(model['decoder'],
-                            vocab_manifests=[tiny['manifest']])
+                            vocab_file=str(tiny['data'] / 'vocab.json'))
     val = captioner.cfg.test_dataloader.copy()
     train = dict(val, sampler=dict(type='DefaultSampler', shuffle=True),
                  dataset=dict(val['dataset'], split=None, test_mode=False))

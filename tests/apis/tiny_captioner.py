@@ -1,6 +1,5 @@
 """A tiny OneDiff config, data set and trained checkpoint for the API tests.
 """
-import json
 from pathlib import Path
 
 import torch
@@ -25,8 +24,7 @@ model = dict(
     decoder=dict(type='TransformerCaptionDecoder', vocab_size=256,
                  embed_dims=32, num_layers=1, num_heads=4, ffn_dims=64,
                  dropout=0.0, max_positions=96, max_length=12, num_beams=1,
-                 vocab_manifests=[{vocab!r}],
-                 vocab_texts={prompts!r}),
+                 vocab_file={vocab!r}),
     image_tokens=dict(level=-1, pool=2))
 task_prompts = {task_prompts!r}
 test_pipeline = [
@@ -41,7 +39,7 @@ test_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(type='DiffCaptionDataset', data_root={root!r},
                  ann_file='manifest.jsonl', split='val',
-                 task_prompts=task_prompts, caption_pick='first',
+                 prompts=task_prompts, caption_pick='first',
                  test_mode=True, pipeline=test_pipeline))
 '''
 
@@ -58,8 +56,7 @@ def make_data(root, num=24, size=64):
 
 def write_config(path, root, vocab):
     path.write_text(CONFIG.format(
-        vocab=str(vocab), root=str(root), task_prompts=TASK_PROMPTS,
-        prompts=list(TASK_PROMPTS.values())))
+        vocab=str(vocab), root=str(root), task_prompts=TASK_PROMPTS))
     return path
 
 
@@ -96,16 +93,16 @@ def train_tiny(config, data_root, checkpoint, iters=12, seed=0):
 
 
 def build_tiny(tmp):
-    """Data, config and checkpoint in ``tmp``; the vocabulary manifest the
-    config names is deleted afterwards (captioning must not need it)."""
+    """Data, config and checkpoint in ``tmp``; the vocabulary file the
+    config names (every split's captions and the prompts) is deleted
+    afterwards (captioning must not need it)."""
+    from onediff_kit.data.vocab import write_vocab
     tmp = Path(tmp)
     data = tmp / 'data'
     manifest = make_data(data)
-    vocab = tmp / 'vocab.jsonl'
-    with open(manifest) as src, open(vocab, 'w') as dst:
-        for line in src:
-            rec = json.loads(line)
-            dst.write(json.dumps(dict(captions=rec['captions'])) + '\n')
+    vocab = tmp / 'vocab.json'
+    write_vocab(vocab, [manifest], splits=None,
+                texts=list(TASK_PROMPTS.values()))
     config = write_config(tmp / 'tiny_onediff.py', data, vocab)
     checkpoint = train_tiny(config, data, tmp / 'tiny.pth')
     vocab.unlink()

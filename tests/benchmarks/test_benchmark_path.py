@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
 from onediff_kit.cli.main import main as onediff
 
@@ -34,6 +35,8 @@ EXPECTED = {
     'birds-to-words': ('birds-to-words', 'CIDEr-D', []),
     'clevr-dc': ('clevr-dc-dirl', 'CIDEr', []),
 }
+# Vocabulary options of the import beyond the prompt (docs/benchmarks.md).
+VOCAB_OPTIONS = {'birds-to-words': ['--vocab-min-freq', '2']}
 FAST_METRICS = "[BLEU,ROUGE-L,CIDEr]"
 REAL_ENTRIES = ('spot-the-diff', 'ier')
 
@@ -51,7 +54,7 @@ def tiny_options(data_root):
         'model.decoder.num_layers=1', 'model.decoder.num_heads=4',
         'model.decoder.ffn_dims=64', 'model.decoder.num_beams=1',
         'model.image_tokens.pool=2',
-        f'model.decoder.vocab_manifests=[{data_root}/manifest.jsonl]',
+        f'model.decoder.vocab_file={data_root}/vocab.json',
         'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
         'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1',
@@ -90,7 +93,15 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
     root = Path('data')
     argv = BUILDERS[name](shared_data, SynthPairs(benchmark_images), root)
     manifest = root / 'manifest.jsonl'
-    assert onediff(['data', 'import', *argv, '--out', str(manifest)]) == 0
+    # The import writes vocab.json beside the manifest: the train split's
+    # words plus the config's task prompt.
+    dataset = Config.fromfile(CONFIGS[name]).train_dataloader.dataset
+    prompts = list((dataset.get('prompts') or dataset['task_prompts'])
+                   .values())
+    vocab_args = [arg for p in prompts for arg in ('--vocab-text', p)]
+    assert onediff(['data', 'import', *argv, '--out', str(manifest),
+                    *vocab_args, *VOCAB_OPTIONS.get(name, [])]) == 0
+    assert (root / 'vocab.json').is_file()
     records = manifest_records(manifest)
     by_split = {s: [r for r in records if r['split'] == s]
                 for s in ('train', 'val', 'test')}
@@ -117,7 +128,9 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
     # occur only in val/test references are unknown to the decoder.
     vocab = set(runner.model.decoder.tokenizer.tokenizer.get_vocab())
     train_words = words(c for r in by_split['train'] for c in r['captions'])
-    prompt_words = words(runner.cfg.model.decoder.vocab_texts)
+    prompt_words = words(prompts)
+    if name not in VOCAB_OPTIONS:  # min_freq 1: every prompt word has an id
+        assert prompt_words <= vocab
     held_out = words(c for s in ('val', 'test') for r in by_split[s]
                      for c in r['captions']) - train_words - prompt_words
     assert held_out and not held_out & vocab

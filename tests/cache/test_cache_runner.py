@@ -52,7 +52,7 @@ def data(tmp_path_factory):
 def config(tmp_path, data, jitter, iters):
     root, manifest = data
     model = CONFIG.split('task_prompts =')[0].format(
-        vocab=str(manifest), prompts=list(TASK_PROMPTS.values()))
+        vocab=str(root / 'vocab.json'))
     text = TRAIN.format(name=f'cache_{uuid.uuid4().hex[:12]}',
                         repo=REPO,
                         model=model + f'\ntask_prompts = {TASK_PROMPTS!r}',

@@ -95,9 +95,12 @@ def test_config_tokens_max_length_and_vocabulary(data, repo_root, capsys,
     lines = [line for line in data.read_text().splitlines()
              if '"train"' in line and line.endswith('}')]
     train.write_text('\n'.join(lines) + '\n')
+    vocab = data.parent / 'vocab.json'
+    assert main(['data', 'vocab', str(train), '--out', str(vocab),
+                 '--text', 'Describe the two images.']) == 0
     rc = main(['data', 'check', str(data), '--no-files', '--split', 'test',
                '--config', REPO_CONFIG, '--cfg-options',
-               f'model.decoder.vocab_manifests=[{train}]',
+               f'model.decoder.vocab_file={vocab}',
                'model.decoder.max_length=20'])
     out = capsys.readouterr().out
     assert rc == 1
@@ -107,14 +110,15 @@ def test_config_tokens_max_length_and_vocabulary(data, repo_root, capsys,
     assert 'test: 1 of 2 captions (50.0 %) are longer than max_length=20' \
         in out
     assert 'vocabulary: TransformerCaptionDecoder of ' in out
-    # The config's vocabulary adds its prompts' words ("the", "images",
-    # ...): "zebras crossed busy streets" stay unknown.
+    assert f'(vocab_file {vocab})' in out
+    # The vocabulary adds the prompt's words ("the", "images", ...):
+    # "zebras crossed busy streets" stay unknown.
     assert 'unknown to the vocabulary of TransformerCaptionDecoder' in out
     assert main(['data', 'check', str(data), '--config', REPO_CONFIG,
-                 '--cfg-options', 'model.decoder.vocab_manifests=[nope]'
-                 ]) == 2
-    assert "decoder.vocab_manifests not found: ['nope']" in \
-        capsys.readouterr().err
+                 '--cfg-options', 'model.decoder.vocab_file=nope']) == 2
+    err = capsys.readouterr().err
+    assert 'decoder.vocab_file nope not found' in err
+    assert 'onediff data vocab MANIFEST --out nope' in err
 
 
 def test_default_vocabulary_on_spot_the_diff_is_a_loud_error(
@@ -133,8 +137,7 @@ def test_default_vocabulary_on_spot_the_diff_is_a_loud_error(
     monkeypatch.chdir(repo_root)
     rc = main(['data', 'check', str(manifest), '--no-files', '--split',
                'test', '--config', REPO_CONFIG, '--cfg-options',
-               'model.decoder.vocab_manifests=[{0}/manifest.jsonl,'
-               '{0}/scenes.jsonl]'.format(synth), '--json'])
+               f'model.decoder.vocab_file={synth}/vocab.json', '--json'])
     report = json.loads(capsys.readouterr().out)
     assert rc == 1
     test = report['vocabulary']['splits']['test']
@@ -143,6 +146,8 @@ def test_default_vocabulary_on_spot_the_diff_is_a_loud_error(
     assert level == 'error'
     assert text.startswith(f'{test["unknown_pct"]:.1f} % of the test caption'
                            ' tokens')
+    assert f'onediff data vocab {manifest} --out {tmp_path}/vocab.json' in \
+        text
 
 
 def test_hugging_face_decoder_counts_in_its_own_tokens(data, tmp_path,

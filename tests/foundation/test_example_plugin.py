@@ -27,8 +27,7 @@ model = dict(
     decoder=dict(type='TransformerCaptionDecoder', vocab_size=256,
                  embed_dims=32, num_layers=1, num_heads=4, ffn_dims=64,
                  dropout=0.0, max_positions=96, max_length=8,
-                 vocab_manifests=[r"{data}/manifest.jsonl"],
-                 vocab_texts=['describe the change']),
+                 vocab_file=r"{data}/vocab.json"),
     image_tokens=dict(level=-1, pool=2))
 pipeline = [
     dict(type='LoadImagePair'),
@@ -87,6 +86,10 @@ def test_train_with_example_delta_from_config(installed_example, tmp_path):
     GENERATORS.build(dict(type='SynthDiffGenerator', size=64,
                           real_fraction=0.0)).generate(
                               str(data), 48, seed=0, progress=False)
+    # The vocabulary of this config's prompt (`onediff data vocab`).
+    from onediff_kit.data.vocab import write_vocab
+    write_vocab(data / 'vocab.json', [data / 'manifest.jsonl'],
+                texts=['describe the change'])
     cfg = tmp_path / 'example_delta.py'
     cfg.write_text(CONFIG.format(repo=REPO, data=data))
     work = tmp_path / 'work'

@@ -37,6 +37,15 @@ def manifest(tmp_path):
     return str(path)
 
 
+@pytest.fixture
+def vocab_file(manifest, tmp_path):
+    """The vocabulary file of ``manifest`` (``onediff data vocab``)."""
+    from onediff_kit.data.vocab import write_vocab
+    path = tmp_path / 'vocab.json'
+    write_vocab(path, [manifest])
+    return str(path)
+
+
 @pytest.fixture(scope='session', params=['gpt2', 'llama'])
 def tiny_lm_dir(request, tmp_path_factory):
     """A tiny random causal LM + word tokenizer saved to a temp dir."""

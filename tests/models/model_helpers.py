@@ -1,6 +1,12 @@
 """Helpers of the model tests: tiny configs, samples and pairs."""
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 import torch
 
+from onediff_kit.data.vocab import write_vocab
 from onediff_kit.structures import DiffDataSample
 
 CAPTIONS = [
@@ -28,6 +34,37 @@ def make_pairs(n, size=64, seed=0):
     return [torch.randint(0, 256, (2, 3, size, size), generator=g,
                           dtype=torch.uint8) for _ in range(n)]
 
+_VOCAB_DIR = []
+
+
+def tiny_vocab_file():
+    """A vocabulary file of CAPTIONS and PROMPT, made once per process (as
+    ``onediff data vocab`` makes one)."""
+    if not _VOCAB_DIR:
+        _VOCAB_DIR.append(Path(tempfile.mkdtemp(prefix='onediff_vocab_')))
+        atexit.register(shutil.rmtree, _VOCAB_DIR[0], True)
+    path = _VOCAB_DIR[0] / 'vocab.json'
+    if not path.is_file():
+        write_vocab(path, texts=CAPTIONS + [PROMPT])
+    return str(path)
+
+
+def forbid_jsonl_reads(monkeypatch):
+    """Make opening any ``.jsonl`` file (a manifest) fail."""
+    import builtins
+    import io
+
+    def guard(real):
+        def guarded(file, *args, **kwargs):
+            if str(file).endswith('.jsonl'):
+                raise AssertionError(f'a manifest was read: {file}')
+            return real(file, *args, **kwargs)
+        return guarded
+
+    monkeypatch.setattr(builtins, 'open', guard(builtins.open))
+    monkeypatch.setattr(io, 'open', guard(io.open))
+
+
 def tiny_encoder():
     return dict(type='MMPretrainEncoder',
                 backbone=dict(type='mmpretrain.MobileNetV2',
@@ -49,7 +86,7 @@ def tiny_model(**kwargs):
                    embed_dims=32, num_heads=4, ffn_dims=64, dropout=0.0,
                    bert_init=None),
         projector=dict(type='MLPProjector'),
-        decoder=tiny_decoder(vocab_texts=CAPTIONS + [PROMPT]),
+        decoder=tiny_decoder(vocab_file=tiny_vocab_file()),
         image_tokens=dict(level=-1, pool=2))
     cfg.update(kwargs)
     return cfg

@@ -4,6 +4,7 @@ import torch
 from onediff_kit.registry import MODELS
 
 from model_helpers import CAPTIONS, PROMPT, make_samples, tiny_decoder
+from onediff_kit.data.vocab import write_vocab
 
 
 def prefix(b, t=6, d=32, seed=0):
@@ -11,8 +12,8 @@ def prefix(b, t=6, d=32, seed=0):
     return torch.randn(b, t, d, generator=g, requires_grad=True)
 
 
-def test_vocabulary_from_manifest(manifest, samples):
-    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+def test_vocabulary_from_file(manifest, vocab_file, samples, tmp_path):
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file))
     tok = dec.tokenizer
     assert dec.component_kind == 'decoder'
     assert tok.unk_id not in tok.encode(CAPTIONS[0])
@@ -20,17 +21,23 @@ def test_vocabulary_from_manifest(manifest, samples):
     assert tok.decode(tok.encode(CAPTIONS[0]) + [tok.eos_id, 5]) == \
         'the red cube moved to the left.'
     # A small vocab_size keeps the most frequent words; the rest are [UNK].
-    small = MODELS.build(tiny_decoder(vocab_manifests=[manifest],
+    small_file = tmp_path / 'small.json'
+    write_vocab(small_file, [manifest], vocab_size=8)
+    small = MODELS.build(tiny_decoder(vocab_file=str(small_file),
                                       vocab_size=8))
     assert len(small.tokenizer) == 8
     assert small.tokenizer.unk_id in small.tokenizer.encode(CAPTIONS[0])
-    # A checkpoint's tokenizer larger than the embedding table is refused.
+    # A vocabulary file or a checkpoint's tokenizer larger than the
+    # embedding table is refused.
+    with pytest.raises(ValueError, match=r'vocab\.json has \d+ tokens but '
+                       r'decoder\.vocab_size=8.*--vocab-size 8'):
+        MODELS.build(tiny_decoder(vocab_file=vocab_file, vocab_size=8))
     with pytest.raises(ValueError, match='vocab_size'):
         small.set_extra_state(dec.get_extra_state())
 
 
-def test_loss_backward(manifest, samples):
-    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+def test_loss_backward(vocab_file, samples):
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file))
     p = prefix(len(samples))
     loss = dec.loss(p, samples)['loss']
     assert loss.ndim == 0 and torch.isfinite(loss)
@@ -40,10 +47,22 @@ def test_loss_backward(manifest, samples):
 
 
 def test_missing_vocabulary_is_clear(tmp_path, samples):
-    dec = MODELS.build(tiny_decoder(
-        vocab_manifests=[str(tmp_path / 'absent.jsonl')]))
-    with pytest.raises(RuntimeError, match='no vocabulary'):
-        dec.loss(prefix(len(samples)), samples)
+    absent = str(tmp_path / 'absent.json')
+    for vocab_file, state in ((absent, f'{absent} not found'),
+                              (None, 'is not set')):
+        # Building waits for a checkpoint's tokenizer; training refuses.
+        dec = MODELS.build(tiny_decoder(vocab_file=vocab_file))
+        assert len(dec.tokenizer) == 4
+        with pytest.raises(RuntimeError) as err:
+            dec.loss(prefix(len(samples)), samples)
+        message = str(err.value)
+        assert 'no vocabulary' in message
+        assert f'decoder.vocab_file {state}' in message
+        assert 'onediff data vocab' in message
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"not": "a tokenizer"}')
+    with pytest.raises(ValueError, match=r'bad\.json: not a word vocab'):
+        MODELS.build(tiny_decoder(vocab_file=str(bad)))
 
 
 def _fit(dec, samples, steps=60, lr=3e-3):
@@ -60,11 +79,11 @@ def _fit(dec, samples, steps=60, lr=3e-3):
 
 
 @pytest.mark.parametrize('num_beams', [1, 3])
-def test_cached_equals_uncached(manifest, num_beams):
+def test_cached_equals_uncached(vocab_file, num_beams):
     samples = make_samples()
     # Prompts of different lengths exercise the left padding.
     samples[1].set_metainfo(dict(prompt='describe'))
-    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest])).eval()
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file)).eval()
     p = prefix(len(samples)).detach()
     for trained in (False, True):
         if trained:
@@ -78,9 +97,9 @@ def test_cached_equals_uncached(manifest, num_beams):
         assert torch.equal(cached, full)
 
 
-def test_overfit_then_caption(manifest):
+def test_overfit_then_caption(vocab_file):
     samples = make_samples()
-    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest],
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file,
                                     num_beams=2))
     p, loss = _fit(dec, samples, steps=30, lr=1e-2)
     dec.eval()
@@ -89,18 +108,21 @@ def test_overfit_then_caption(manifest):
         c.replace(' .', '.') for c in CAPTIONS]
 
 
-def test_tokenizer_travels_in_state_dict(manifest, tmp_path):
+@pytest.mark.parametrize('caption_time_file', [None, 'gone.json'])
+def test_tokenizer_travels_in_state_dict(vocab_file, tmp_path,
+                                         caption_time_file):
     samples = make_samples()
-    dec = MODELS.build(tiny_decoder(vocab_manifests=[manifest]))
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file))
     p, _ = _fit(dec, samples, steps=20)
     dec.eval()
     path = tmp_path / 'dec.pth'
     torch.save(dec.state_dict(), path)
     state = torch.load(path, weights_only=True)
-    # At caption time the manifest is gone: the tokenizer comes from the
-    # checkpoint.
-    fresh = MODELS.build(tiny_decoder(
-        vocab_manifests=[str(tmp_path / 'gone.jsonl')])).eval()
+    # At caption time there is no vocabulary file (None, or a path that is
+    # not on this machine): the tokenizer comes from the checkpoint.
+    if caption_time_file:
+        caption_time_file = str(tmp_path / caption_time_file)
+    fresh = MODELS.build(tiny_decoder(vocab_file=caption_time_file)).eval()
     assert len(fresh.tokenizer) == 4
     fresh.load_state_dict(state)
     assert len(fresh.tokenizer) == len(dec.tokenizer)

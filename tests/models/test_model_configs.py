@@ -5,11 +5,13 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from model_helpers import CAPTIONS, make_pairs, make_samples
+from model_helpers import (CAPTIONS, forbid_jsonl_reads, make_pairs,
+                           make_samples)
+from onediff_kit.data.vocab import write_vocab
 from onediff_kit.registry import MODELS
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / \
-    'models'
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_DIR = REPO / 'configs' / '_base_' / 'models'
 # Configs that need only offline packages (the CLIP/Vicuna one needs local
 # weights and is only parsed).
 CPU_CONFIGS = ['onediff_mobilenetv2_vdm.py', 'onediff_mobilenetv2_subtract.py',
@@ -21,8 +23,8 @@ CPU_CONFIGS = ['onediff_mobilenetv2_vdm.py', 'onediff_mobilenetv2_subtract.py',
 @pytest.mark.parametrize('name', CPU_CONFIGS)
 def test_cpu_config_builds(name, tmp_path):
     cfg = Config.fromfile(CONFIG_DIR / name)
-    cfg.model.decoder.vocab_manifests = []
-    cfg.model.decoder.vocab_texts = CAPTIONS
+    cfg.model.decoder.vocab_file = str(tmp_path / 'vocab.json')
+    write_vocab(cfg.model.decoder.vocab_file, texts=CAPTIONS)
     model = MODELS.build(cfg.model)
     assert model.decoder.tokenizer.unk_id not in \
         model.decoder.tokenizer.encode(CAPTIONS[0])
@@ -39,6 +41,21 @@ def test_cpu_config_builds(name, tmp_path):
     loss = model(**data, mode='loss')['loss']
     loss.backward()
     assert torch.isfinite(loss)
+
+
+def test_default_config_builds_without_manifests(tmp_path, monkeypatch):
+    """The model is built from its vocabulary file alone: no manifest is
+    opened (the data root holds only vocab.json)."""
+    cfg = Config.fromfile(
+        REPO / 'configs' / 'onediff' / 'onediff_mobilenetv2-vdm_synthdiff.py')
+    assert cfg.model.decoder.vocab_file == 'data/synthdiff/vocab.json'
+    monkeypatch.chdir(tmp_path)
+    write_vocab(cfg.model.decoder.vocab_file, texts=CAPTIONS)
+    forbid_jsonl_reads(monkeypatch)
+    model = MODELS.build(cfg.model)
+    tokenizer = model.decoder.tokenizer
+    assert tokenizer.unk_id not in tokenizer.encode(CAPTIONS[0])
+    assert not (tmp_path / 'data' / 'synthdiff' / 'manifest.jsonl').exists()
 
 
 def test_paper_config_parses():

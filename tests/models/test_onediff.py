@@ -98,10 +98,10 @@ def test_frozen_submodule_and_bad_names():
         MODELS.build(tiny_model(trainable=('delta', ), frozen=('decoder', )))
 
 
-def test_save_load_round_trip_reproduces_captions(tmp_path, manifest):
+def test_save_load_round_trip_reproduces_captions(tmp_path, vocab_file):
     cfg = tiny_model()
-    cfg['decoder'] = dict(cfg['decoder'], vocab_texts=(),
-                          vocab_manifests=[manifest], num_beams=2)
+    cfg['decoder'] = dict(cfg['decoder'], vocab_file=vocab_file,
+                          num_beams=2)
     model = MODELS.build(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     data = batch(model, n=4)
@@ -119,8 +119,9 @@ def test_save_load_round_trip_reproduces_captions(tmp_path, manifest):
                          meta=dict(epoch=1)), path)
     assert isinstance(load_local(path)['state_dict'][
         'decoder._extra_state']['tokenizer'], str)
-    # Caption time: no manifest; the tokenizer comes from the checkpoint.
-    cfg['decoder']['vocab_manifests'] = [str(tmp_path / 'gone.jsonl')]
+    # Caption time: no vocabulary file; the tokenizer comes from the
+    # checkpoint.
+    cfg['decoder']['vocab_file'] = None
     fresh = MODELS.build(cfg).eval()
     load_checkpoint(fresh, path, map_location='cpu', strict=True)
     after = [s.pred_caption for s in

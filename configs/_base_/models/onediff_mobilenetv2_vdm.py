@@ -53,13 +53,10 @@ model = dict(
         ffn_dims=1024,
         dropout=0.1,
         max_positions=128,
-        vocab_manifests=['data/synthdiff/manifest.jsonl'],
-        vocab_texts=[
-            'Describe what changed between the two scenes.',
-            'Describe the edit made to the photo.',
-            'Describe the two images.',
-        ],
-        min_freq=1,
+        # The word vocabulary, a file: `onediff data synth` writes this one
+        # (the train captions, scene captions, task prompts and coupled
+        # template); `onediff data vocab` makes one for any manifest.
+        vocab_file='data/synthdiff/vocab.json',
         use_prompt=True,
         max_length=24,
         num_beams=3,

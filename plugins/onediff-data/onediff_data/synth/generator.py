@@ -1,8 +1,9 @@
 """SynthDiffGenerator: the embedded default data set.
 
 Writes ``images/``, ``manifest.jsonl`` (image pairs, train/val/test),
-``scenes.jsonl`` (single-image scene captions for coupled samples) and
-``info.json`` into one folder, the data root. Every pair is a pure function
+``scenes.jsonl`` (single-image scene captions for coupled samples),
+``vocab.json`` (the decoder's word vocabulary) and ``info.json`` into one
+folder, the data root. Every pair is a pure function
 of (seed, index): the output is identical whatever the number of worker
 processes.
 """
@@ -16,8 +17,10 @@ import numpy as np
 from PIL import Image
 
 from onediff_kit.data.manifest import summarize, write_manifest
+from onediff_kit.data.vocab import VOCAB_FILE, write_vocab
 from onediff_kit.registry import GENERATORS
 
+from ..datasets.coupled_sample_dataset import DEFAULT_TEMPLATE
 from . import vocabulary as V
 from .captions import change_captions, real_captions, scene_captions
 from .real_edit import make_real_edit
@@ -26,6 +29,15 @@ from .render import (default_camera, distractor_camera, object_box,
 from .scene import make_change
 
 SPLITS = ('train', 'val', 'test')
+# Vocabulary texts besides the train and scene captions: the task prompts
+# of configs/_base_/datasets/synthdiff.py and the coupled-sample template,
+# so that every word the decoder is fed has an id.
+VOCAB_TEXTS = (
+    'Describe what changed between the two scenes.',
+    'Describe the edit made to the photo.',
+    'Describe the two images.',
+    DEFAULT_TEMPLATE,
+)
 _KIND_CODE = {'synth': 1, 'real': 2}
 
 
@@ -56,6 +68,9 @@ class SynthDiffGenerator:
         min_objects (int): fewest objects in a scene. Defaults to 3.
         max_objects (int): most objects in a scene. Defaults to 8.
         write_scenes (bool): also write ``scenes.jsonl``. Defaults to True.
+        vocab_texts (sequence[str]): texts added to ``vocab.json`` after
+            the train-split pair captions and the scene captions. Defaults
+            to the default configs' task prompts and coupled template.
         workers (int, optional): processes; defaults to the CPU count.
         png_compress_level (int): zlib level of the PNGs. Defaults to 1.
     """
@@ -68,6 +83,7 @@ class SynthDiffGenerator:
                  min_objects=3,
                  max_objects=8,
                  write_scenes=True,
+                 vocab_texts=VOCAB_TEXTS,
                  workers=None,
                  png_compress_level=1):
         if not 0 <= real_fraction <= 1:
@@ -86,6 +102,7 @@ class SynthDiffGenerator:
         self.min_objects = min_objects
         self.max_objects = max_objects
         self.write_scenes = write_scenes
+        self.vocab_texts = tuple(vocab_texts)
         self.workers = workers or os.cpu_count() or 1
         self.png_compress_level = png_compress_level
 
@@ -170,6 +187,20 @@ class SynthDiffGenerator:
         return record, scene_rec, before, after
 
     # ------------------------------------------------------------- data set
+    def write_vocab(self, out_dir):
+        """Write ``out_dir/vocab.json`` from the train captions of the
+        written manifest (and scenes) plus ``vocab_texts``.
+
+        Returns:
+            VocabReport: what was written.
+        """
+        out_dir = Path(out_dir)
+        sources = [out_dir / 'manifest.jsonl']
+        if self.write_scenes:
+            sources.append(out_dir / 'scenes.jsonl')
+        return write_vocab(out_dir / VOCAB_FILE, sources,
+                           texts=self.vocab_texts)
+
     def generate(self, out_dir, num, seed=0, progress=True):
         """Write ``num`` pairs into ``out_dir``.
 
@@ -215,6 +246,7 @@ class SynthDiffGenerator:
             write_manifest(out_dir / 'scenes.jsonl', scenes)
         summary = summarize(records)
         summary['scenes'] = len(scenes)
+        summary['vocab'] = self.write_vocab(out_dir).summary()
         summary['seconds'] = round(time.perf_counter() - start, 2)
         info = dict(
             generator='SynthDiffGenerator', seed=seed, num=num,

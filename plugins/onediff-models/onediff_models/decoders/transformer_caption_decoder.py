@@ -6,12 +6,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
+from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
 from onediff_kit.models.bases import BaseDecoder
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.registry import MODELS
-from onediff_models.tokenizers.word_tokenizer import (WordTokenizer,
-                                                      read_manifest_texts)
+
+# What makes the file a decoder.vocab_file names.
+VOCAB_COMMAND = ('onediff data vocab MANIFEST --out {path} (the train '
+                 'captions; `onediff data synth` and `onediff data import` '
+                 'write DATA_ROOT/vocab.json)')
 
 
 class DecoderBlock(nn.Module):
@@ -34,25 +38,18 @@ class DecoderBlock(nn.Module):
         return x + self.mlp(self.ln2(x)), cache
 
 
-def build_vocabulary(manifests, texts, splits, min_freq, vocab_size):
-    """The word tokenizer of the captions (and ``texts``) of the existing
-    ``manifests``' records of ``splits``; special tokens only if none."""
-    found = [m for m in manifests if osp.isfile(m)]
-    corpus = read_manifest_texts(found, splits=splits) + list(texts)
-    if not corpus:
-        return WordTokenizer.empty()
-    return WordTokenizer.train(corpus, vocab_size, min_freq)
-
-
 @MODELS.register_module()
 class TransformerCaptionDecoder(BaseDecoder):
     """Decoder-only transformer over ``[visual prefix; prompt; caption]``.
 
-    The word-level tokenizer is built from the training captions at
-    construction and saved in the state dict (``get_extra_state``: the
-    tokenizer JSON as a plain string), so a checkpoint alone can caption;
-    when no vocabulary source exists (caption time), the tokenizer comes
-    from the checkpoint.
+    The word-level tokenizer is read from ``vocab_file`` (written by
+    ``onediff data vocab``; building reads no manifest) and saved in the
+    state dict (``get_extra_state``: the tokenizer JSON as a plain string),
+    so a checkpoint alone can caption. Without the file (``vocab_file=None``
+    or a path that does not exist here, e.g. at caption time) the decoder
+    starts with the special tokens only and a loaded checkpoint brings the
+    tokenizer; training such a decoder fails at the first loss, naming
+    ``decoder.vocab_file``.
 
     Args:
         vocab_size (int): embedding rows; the tokenizer may not be larger.
@@ -62,14 +59,9 @@ class TransformerCaptionDecoder(BaseDecoder):
         ffn_dims (int): MLP hidden width.
         dropout (float): dropout.
         max_positions (int): longest prefix + prompt + caption.
-        vocab_manifests (sequence[str]): JSONL manifests whose ``captions``
-            (and ``gt_caption``, ``prompt``) build the vocabulary. Missing
-            files are skipped with a warning (caption time).
-        vocab_texts (sequence[str]): more vocabulary texts (e.g. the task
-            prompts).
-        vocab_splits (sequence[str], optional): manifest records of these
-            splits build the vocabulary (default: train); None = all.
-        min_freq (int): words rarer than this become [UNK].
+        vocab_file (str, optional): the word vocabulary (JSON of
+            :class:`WordTokenizer`, ``onediff data vocab``); None or a
+            missing file: the tokenizer must come from a checkpoint.
         use_prompt (bool): feed the task prompt (``data_sample.prompt``)
             between the visual prefix and the caption.
         max_length (int): most generated tokens (EOS included).
@@ -82,8 +74,7 @@ class TransformerCaptionDecoder(BaseDecoder):
 
     def __init__(self, vocab_size=512, embed_dims=256, num_layers=3,
                  num_heads=4, ffn_dims=1024, dropout=0.1, max_positions=128,
-                 vocab_manifests=(), vocab_texts=(), vocab_splits=('train', ),
-                 min_freq=1,
+                 vocab_file=None,
                  use_prompt=True, max_length=24, num_beams=1,
                  length_penalty=1.0, use_cache=True, label_smoothing=0.0,
                  init_cfg=None):
@@ -97,8 +88,8 @@ class TransformerCaptionDecoder(BaseDecoder):
         self.length_penalty = length_penalty
         self.use_cache = use_cache
         self.label_smoothing = label_smoothing
-        self.tokenizer = self._build_tokenizer(vocab_manifests, vocab_texts,
-                                               vocab_splits, min_freq)
+        self.vocab_file = vocab_file
+        self.tokenizer = self._load_tokenizer(vocab_file)
         self.tok_embed = nn.Embedding(vocab_size, embed_dims)
         self.pos_embed = nn.Embedding(max_positions, embed_dims)
         self.drop = nn.Dropout(dropout)
@@ -110,46 +101,61 @@ class TransformerCaptionDecoder(BaseDecoder):
         nn.init.normal_(self.pos_embed.weight, std=0.02)
 
     # ---------------------------------------------------------- tokenizer
-    def _build_tokenizer(self, manifests, texts, splits, min_freq):
-        missing = [m for m in manifests if not osp.isfile(m)]
-        if missing:
-            print_log(f'decoder.vocab_manifests not found: {missing}; the '
-                      'tokenizer must come from a checkpoint',
+    def _load_tokenizer(self, vocab_file):
+        if vocab_file is None:
+            return WordTokenizer.empty()
+        if not osp.isfile(vocab_file):
+            print_log(f'decoder.vocab_file {vocab_file} not found: the '
+                      'tokenizer must come from a checkpoint (make the file '
+                      f'with {VOCAB_COMMAND.format(path=vocab_file)})',
                       logger='current', level=30)
-        tokenizer = build_vocabulary(manifests, texts, splits, min_freq,
-                                     self.vocab_size)
-        self._check_vocab(tokenizer)
+            return WordTokenizer.empty()
+        tokenizer = WordTokenizer.load(vocab_file)
+        self._check_vocab(tokenizer, f'vocabulary file {vocab_file}')
         return tokenizer
 
     @classmethod
-    def caption_tokenizer(cls, vocab_size=512, vocab_manifests=(),
-                          vocab_texts=(), vocab_splits=('train', ),
-                          min_freq=1, **cfg):
-        """The word vocabulary the decoder builds from this config.
+    def caption_tokenizer(cls, vocab_file=None, vocab_size=512, **cfg):
+        """The word vocabulary of ``vocab_file``.
 
         Raises:
-            FileNotFoundError: naming the ``vocab_manifests`` not found
-                (the decoder itself would wait for a checkpoint's).
+            FileNotFoundError: naming ``decoder.vocab_file`` when it is
+                unset or missing (the decoder itself would wait for a
+                checkpoint's tokenizer).
         """
-        missing = [m for m in vocab_manifests if not osp.isfile(m)]
-        if missing:
+        if vocab_file is None or not osp.isfile(vocab_file):
             raise FileNotFoundError(
-                f'decoder.vocab_manifests not found: {missing} (paths are '
-                'relative to the working directory)')
-        return build_vocabulary(vocab_manifests, vocab_texts, vocab_splits,
-                                min_freq, vocab_size)
+                f'decoder.vocab_file {vocab_file} not found (paths are '
+                'relative to the working directory); make it with '
+                f'{VOCAB_COMMAND.format(path=vocab_file or "vocab.json")}')
+        return WordTokenizer.load(vocab_file)
 
-    def _check_vocab(self, tokenizer):
+    def _no_vocabulary(self):
+        path = self.vocab_file
+        if path is None:
+            state = 'decoder.vocab_file is not set'
+        elif not osp.isfile(path):
+            state = f'decoder.vocab_file {path} not found'
+        else:
+            state = f'decoder.vocab_file {path} has no word'
+        return (f'the decoder has no vocabulary to train with: {state} and '
+                'no checkpoint brought a tokenizer; make the file with '
+                f'{VOCAB_COMMAND.format(path=path or "vocab.json")}')
+
+    def _check_vocab(self, tokenizer, source='tokenizer'):
         if len(tokenizer) > self.vocab_size:
-            raise ValueError(f'tokenizer has {len(tokenizer)} tokens but '
-                             f'decoder.vocab_size={self.vocab_size}')
+            raise ValueError(
+                f'{source} has {len(tokenizer)} tokens but '
+                f'decoder.vocab_size={self.vocab_size}: raise vocab_size or '
+                'build a smaller vocabulary (onediff data vocab --vocab-size '
+                f'{self.vocab_size} or --min-freq N)')
 
     def get_extra_state(self):
         return {'tokenizer': self.tokenizer.to_json()}
 
     def set_extra_state(self, state):
         tokenizer = WordTokenizer.from_json(state['tokenizer'])
-        self._check_vocab(tokenizer)
+        self._check_vocab(tokenizer, "the checkpoint's tokenizer")
         self.tokenizer = tokenizer
 
     # ------------------------------------------------------------ network
@@ -206,8 +212,7 @@ class TransformerCaptionDecoder(BaseDecoder):
     def loss(self, prefix, data_samples):
         """Teacher-forced cross-entropy on the caption tokens and EOS."""
         if len(self.tokenizer) <= 4:
-            raise RuntimeError('the decoder has no vocabulary: set '
-                               'decoder.vocab_manifests or vocab_texts')
+            raise RuntimeError(self._no_vocabulary())
         tok = self.tokenizer
         b, t, _ = prefix.shape
         seqs, starts = [], []
