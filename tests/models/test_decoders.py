@@ -4,6 +4,7 @@ import torch
 from onediff_kit.registry import MODELS
 
 from model_helpers import CAPTIONS, PROMPT, make_samples, tiny_decoder
+from onediff_kit.config_check import ConfigError
 from onediff_kit.data.vocab import write_vocab
 
 
@@ -53,7 +54,7 @@ def test_missing_vocabulary_is_clear(tmp_path, samples):
         # Building waits for a checkpoint's tokenizer; training refuses.
         dec = MODELS.build(tiny_decoder(vocab_file=vocab_file))
         assert len(dec.tokenizer) == 4
-        with pytest.raises(RuntimeError) as err:
+        with pytest.raises(ConfigError) as err:
             dec.loss(prefix(len(samples)), samples)
         message = str(err.value)
         assert 'no vocabulary' in message
@@ -61,7 +62,8 @@ def test_missing_vocabulary_is_clear(tmp_path, samples):
         assert 'onediff data vocab' in message
     bad = tmp_path / 'bad.json'
     bad.write_text('{"not": "a tokenizer"}')
-    with pytest.raises(ValueError, match=r'bad\.json: not a word vocab'):
+    with pytest.raises(ConfigError, match=r'decoder\.vocab_file: .*bad\.json: '
+                       'not a word vocab'):
         MODELS.build(tiny_decoder(vocab_file=str(bad)))
 
 

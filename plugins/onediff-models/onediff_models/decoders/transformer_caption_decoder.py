@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
+from onediff_kit.config_check import ConfigError
 from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
 from onediff_kit.models.bases import BaseDecoder
@@ -110,7 +111,10 @@ class TransformerCaptionDecoder(BaseDecoder):
                       f'with {VOCAB_COMMAND.format(path=vocab_file)})',
                       logger='current', level=30)
             return WordTokenizer.empty()
-        tokenizer = WordTokenizer.load(vocab_file)
+        try:
+            tokenizer = WordTokenizer.load(vocab_file)
+        except ValueError as exc:
+            raise ConfigError(f'decoder.vocab_file: {exc}') from None
         self._check_vocab(tokenizer, f'vocabulary file {vocab_file}')
         return tokenizer
 
@@ -144,7 +148,7 @@ class TransformerCaptionDecoder(BaseDecoder):
 
     def _check_vocab(self, tokenizer, source='tokenizer'):
         if len(tokenizer) > self.vocab_size:
-            raise ValueError(
+            raise ConfigError(
                 f'{source} has {len(tokenizer)} tokens but '
                 f'decoder.vocab_size={self.vocab_size}: raise vocab_size or '
                 'build a smaller vocabulary (onediff data vocab --vocab-size '
@@ -212,7 +216,7 @@ class TransformerCaptionDecoder(BaseDecoder):
     def loss(self, prefix, data_samples):
         """Teacher-forced cross-entropy on the caption tokens and EOS."""
         if len(self.tokenizer) <= 4:
-            raise RuntimeError(self._no_vocabulary())
+            raise ConfigError(self._no_vocabulary())
         tok = self.tokenizer
         b, t, _ = prefix.shape
         seqs, starts = [], []
