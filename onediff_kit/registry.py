@@ -50,8 +50,9 @@ SCOPE = 'onediff_kit'
 CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine',
                   'onediff_kit.visualization', 'onediff_kit.cache']
 
-# The ``type`` names being built in this thread/task: a lookup that misses
-# one of them raises RegistryKeyError instead of returning None.
+# The ``type`` names of the innermost build running in this thread (or
+# task): a lookup that misses one of them raises RegistryKeyError instead of
+# returning None.
 _BUILDING = contextvars.ContextVar('onediff_kit_building', default=frozenset())
 
 
@@ -91,7 +92,7 @@ def explain_unknown_names(build_func):
 
     @functools.wraps(build_func)
     def build(cfg, *args, **kwargs):
-        token = _BUILDING.set(_BUILDING.get() | _type_names(cfg, args, kwargs))
+        token = _BUILDING.set(_type_names(cfg, args, kwargs))
         try:
             return build_func(cfg, *args, **kwargs)
         finally:
@@ -111,6 +112,9 @@ class OnediffRegistry(Registry):
     """
 
     def get(self, key):
+        """As mmengine's ``get`` (None for an unknown name), except for the
+        ``type`` that a build is resolving: that one raises
+        :class:`RegistryKeyError`."""
         obj = super().get(key)
         if obj is None and isinstance(key, str) and key in _BUILDING.get():
             raise RegistryKeyError(self.unknown_name_message(key))

@@ -98,3 +98,15 @@ def test_foreign_pickles_keep_the_security_message(tmp_path):
     raw.write_bytes(pickle.dumps(ForeignPayload(), protocol=0))
     with pytest.raises(UnsafeCheckpointError):
         load_local(str(raw))
+
+
+def test_mmengine_load_checkpoint_names_an_image(tmp_path):
+    # the path of `onediff caption --checkpoint` and load_from
+    from mmengine.runner.checkpoint import load_checkpoint
+    image = tmp_path / 'some_image.png'
+    image.write_bytes(NOT_CHECKPOINTS['png'][0])
+    with pytest.raises(NotACheckpointError,
+                       match=r'not a PyTorch checkpoint \(it looks like a '
+                       'PNG image\\)'):
+        load_checkpoint(torch.nn.Linear(2, 2), str(image),
+                        map_location='cpu')
