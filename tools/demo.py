@@ -70,8 +70,10 @@ def load_tool(name):
 
 def ensure_data(cfg, num_pairs):
     root = cfg.train_dataloader.dataset.data_root
-    manifest = osp.join(root, 'manifest.jsonl')
-    if osp.isfile(manifest) and osp.isfile(osp.join(root, 'scenes.jsonl')):
+    # vocab.json: the decoder's vocabulary (model.decoder.vocab_file); data
+    # generated before it existed is generated again (same seed, same data).
+    if all(osp.isfile(osp.join(root, name))
+           for name in ('manifest.jsonl', 'scenes.jsonl', 'vocab.json')):
         print(f'reusing the data in {root}')
         return root
     banner(f'generating {num_pairs} synthetic pairs in {root}')
