@@ -198,7 +198,8 @@ def run_import(args):
     write_manifest(args.out, records)
     print(f'wrote {len(records)} records to {args.out}')
     _print_counts(summarize(records))
-    return _write_vocab(
+    from .data_vocab import write_vocab_file
+    return write_vocab_file(
         Path(args.out).with_name('vocab.json'), [args.out],
         texts=args.vocab_text or (), min_freq=args.vocab_min_freq,
         vocab_size=args.vocab_size)
@@ -218,30 +219,6 @@ def _missing_hint(missing, root, dropped):
             f'root {root} (e.g. {example}): {verb}. If the images are '
             f'elsewhere, {_ROOT_HELP}; `onediff data check` lists what is '
             'missing.')
-
-
-def _write_vocab(out, manifests, **kwargs):
-    """Write a vocabulary file (:func:`onediff_kit.data.vocab.write_vocab`)
-    and say what it holds; 0, or 2 with the error naming the file."""
-    from onediff_kit.data.jsonl import JsonlError
-    from onediff_kit.data.vocab import write_vocab
-    try:
-        report = write_vocab(out, manifests, **kwargs)
-    except (OSError, JsonlError, ValueError) as exc:
-        print(f'error: vocabulary: {exc}', file=sys.stderr)
-        return 2
-    records = ', '.join(f'{n} records of {m}'
-                        for m, n in report.records.items())
-    print(f'wrote the vocabulary {out}: {report.summary()}'
-          f'{f" ({records})" if records else ""}')
-    return 0
-
-
-def run_vocab(args):
-    splits = None if 'all' in args.splits else tuple(args.splits)
-    return _write_vocab(args.out, args.manifest, splits=splits,
-                        texts=args.text or (), min_freq=args.min_freq,
-                        vocab_size=args.vocab_size)
 
 
 def _warn_empty_splits(summary, out=None):
@@ -287,6 +264,8 @@ def run_synth(args):
 
 def add_parser(subparsers):
     from mmengine.config import DictAction
+
+    from .data_vocab import add_import_vocab_arguments, add_vocab_parser
     p = subparsers.add_parser(
         'data', help='check manifests, import benchmarks, make synthetic '
         'data, build the word vocabulary')
@@ -355,16 +334,7 @@ def add_parser(subparsers):
                    'train pairs without a caption are always left out)')
     i.add_argument('--option', action='append', metavar='KEY=VALUE',
                    help='extra importer option (repeatable)')
-    i.add_argument('--vocab-text', action='append', metavar='TEXT',
-                   help='text added to the vocabulary written beside the '
-                   'manifest (vocab.json, from the train split), e.g. the '
-                   "config's task prompt (repeatable)")
-    i.add_argument('--vocab-min-freq', type=int, default=1, metavar='N',
-                   help='words seen fewer times in train become [UNK] '
-                   '(default 1)')
-    i.add_argument('--vocab-size', type=int, metavar='N',
-                   help='most tokens in the vocabulary, 4 special tokens '
-                   'included (default: no limit)')
+    add_import_vocab_arguments(i)
     i.set_defaults(func=run_import)
 
     s = sub.add_parser('synth', help='generate the synthetic data set')
@@ -380,23 +350,4 @@ def add_parser(subparsers):
     s.add_argument('--quiet', action='store_true', help='no progress bar')
     s.set_defaults(func=run_synth)
 
-    v = sub.add_parser(
-        'vocab', help='build the word vocabulary file a decoder config '
-        'names (model.decoder.vocab_file)',
-        description='The word tokenizer of the captions (captions, '
-        'gt_caption, prompt) of the manifests\' records of --splits, then '
-        'the --text texts; ids by decreasing count, so the same input '
-        'writes the same file.')
-    v.add_argument('manifest', nargs='+', help='JSONL manifests')
-    v.add_argument('--out', required=True, help='vocabulary file to write')
-    v.add_argument('--splits', nargs='+', default=['train'],
-                   metavar='SPLIT', help='record splits read (default '
-                   'train; "all" = every record)')
-    v.add_argument('--text', action='append', metavar='TEXT',
-                   help='more text, e.g. a task prompt (repeatable)')
-    v.add_argument('--min-freq', type=int, default=1, metavar='N',
-                   help='words seen fewer times become [UNK] (default 1)')
-    v.add_argument('--vocab-size', type=int, metavar='N',
-                   help='most tokens, 4 special tokens included (default: '
-                   'no limit)')
-    v.set_defaults(func=run_vocab)
+    add_vocab_parser(sub)
