@@ -54,8 +54,8 @@ def load_cfg(overrides=None, delta=None):
 
 
 def build_model(overrides=None, delta=None, quiet=True):
-    """The default config's model (cwd must be the repo root for the vocab
-    manifests)."""
+    """The default config's model (cwd must be the repo root for its
+    vocabulary file, data/synthdiff/vocab.json)."""
     os.chdir(ROOT)
     if quiet:
         import logging
