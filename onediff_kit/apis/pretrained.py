@@ -347,6 +347,10 @@ def save_pretrained(model, cfg, directory, scores=(), commands=None):
     """
     from onediff_kit.apis.model_card import write_model_card
     os.makedirs(directory, exist_ok=True)
+    for name in (WEIGHTS_NAME, CONFIG_NAME, CONFIG_PY_NAME, TOKENIZER_NAME,
+                 EXTRA_STATE_NAME, CARD_NAME):  # no stale file of a save
+        if osp.isfile(osp.join(directory, name)):
+            os.remove(osp.join(directory, name))
     data = portable_config(cfg, model, directory)
     save_weights(model, directory)
     write_config(data, directory)
