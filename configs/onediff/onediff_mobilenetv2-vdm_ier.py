@@ -8,7 +8,7 @@ _base_ = [
 
 # Requests: median 6, 99th percentile 25 tokens (real train split); 2,144
 # words in train, yet 9.8 % of test tokens are unseen there: every train
-# word stays (min_freq=1).
+# word stays (vocab.json imported with the default --vocab-min-freq 1).
 model = dict(decoder=dict(
     vocab_size=2304, max_length=32,
     vocab_file='data/image-editing-request/vocab.json'))
