@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# Usage: tools/dist_train.sh NPROC CONFIG [train.py args...]
-# Starts NPROC processes on this machine with torchrun (gloo on CPU, NCCL on
-# GPU, chosen by the config's env_cfg.dist_cfg.backend; see docs/distributed.md).
+# Usage: tools/dist_train.sh CONFIG GPUS [train.py args...]
+# Starts GPUS processes on this machine with torchrun (gloo on CPU, NCCL on
+# GPU, chosen by the config's env_cfg.dist_cfg.backend; see
+# docs/distributed.md). The argument order and the environment variables are
+# OpenMMLab's (mmpretrain, mmdet): several machines set NNODES, NODE_RANK,
+# MASTER_ADDR and PORT on each.
 set -euo pipefail
-NPROC=$1
-CONFIG=$2
-shift 2
+USAGE="usage: tools/dist_train.sh CONFIG GPUS [train.py args...]"
+is_count() { [[ "$1" =~ ^[0-9]+$ ]]; }
+if [ $# -lt 2 ]; then
+    echo "$USAGE" >&2
+    exit 2
+fi
+if is_count "$1" && ! is_count "$2"; then
+    echo "tools/dist_train.sh takes CONFIG first, then GPUS (OpenMMLab order): tools/dist_train.sh $2 $1 ${*:3}" >&2
+    exit 2
+fi
+CONFIG=$1
+GPUS=$2
+if ! is_count "$GPUS" || [ "$GPUS" -lt 1 ]; then
+    echo "tools/dist_train.sh: GPUS must be a number of processes >= 1, got \"$GPUS\"; $USAGE" >&2
+    exit 2
+fi
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
@@ -14,5 +30,5 @@ DIR="$(cd "$(dirname "$0")" && pwd)"
 PYTHON=${PYTHON:-python}
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$NPROC" --master_port="$PORT" \
-    "$DIR/train.py" "$CONFIG" --launcher pytorch "$@"
+    --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"

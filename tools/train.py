@@ -160,8 +160,9 @@ def main(argv=None):
             from onediff_kit.config_check import ConfigError
             raise ConfigError(
                 f'strategy.type={strategy} shards the model over processes: '
-                'start it with tools/dist_train.sh NPROC (1 is allowed), or '
-                'train without configs/_base_/strategies/fsdp.py')
+                'start it with tools/dist_train.sh CONFIG GPUS (1 is '
+                'allowed), or train without '
+                'configs/_base_/strategies/fsdp.py')
         from mmengine.registry import RUNNERS
         with runner_console(args.verbose):
             runner = RUNNERS.build(cfg)

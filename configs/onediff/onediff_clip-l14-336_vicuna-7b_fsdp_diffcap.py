@@ -1,7 +1,7 @@
 # The paper recipe (onediff_clip-l14-336_vicuna-7b_diffcap.py) sharded with
 # FSDP: both stages in one run, one FSDP unit per CLIP and Llama layer,
 # checkpoints loadable in one process.
-#   tools/dist_train.sh 8 configs/onediff/onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py
+#   tools/dist_train.sh configs/onediff/onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py 8
 # docs/distributed.md says what is tested (2 CPU processes) and what not.
 _base_ = [
     './onediff_clip-l14-336_vicuna-7b_diffcap.py',

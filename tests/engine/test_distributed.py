@@ -51,8 +51,8 @@ def test_two_processes_match_one(tmp_path):
     one_cfg = write_config(tmp_path / 'one.py', batch_size=4, **common,
                            extra=VAL.format(out=tmp_path / 'one.json'))
     dist = subprocess.Popen(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2',
-         str(dist_cfg), '--work-dir', str(tmp_path / 'dist')],
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(dist_cfg),
+         '2', '--work-dir', str(tmp_path / 'dist')],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True)
     one = subprocess.run(

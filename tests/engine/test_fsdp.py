@@ -1,7 +1,7 @@
 """Sharded training of the paper recipe's miniature: FlexibleRunner + FSDP.
 
-``tools/dist_train.sh 2`` (torchrun, gloo on CPU) trains the miniature twin
-of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py`` (the
+``tools/dist_train.sh CONFIG 2`` (torchrun, gloo on CPU) trains the miniature
+twin of ``configs/onediff/onediff_clip-l14-336_vicuna-7b_fsdp_diffcap.py`` (the
 paper recipe + ``configs/_base_/strategies/fsdp.py``; tiny CLIP, BERT and
 Llama with LoRA, tests/paper_recipe/miniature.py), 2 processes x batch 1,
 while tools/train.py trains the paper recipe in one process x batch 2 (the
@@ -97,8 +97,8 @@ def _env():
 
 def _dist_train(work_dir, opts, env, *args):
     return subprocess.Popen(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), '2',
-         str(FSDP_CONFIG), '--work-dir', str(work_dir), *args,
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(FSDP_CONFIG),
+         '2', '--work-dir', str(work_dir), *args,
          '--cfg-options', *as_cli(opts)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True)
@@ -265,8 +265,8 @@ env_cfg = dict(dist_cfg=dict(backend='nccl'))
     nproc = min(2, torch.cuda.device_count())
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
     run = subprocess.run(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(nproc),
-         str(config), '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(config),
+         str(nproc), '--work-dir', str(tmp_path / 'work'), '--cfg-options',
          *as_cli(opts)],
         env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
