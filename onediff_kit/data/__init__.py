@@ -1,5 +1,7 @@
-"""Data core: the pair manifest, the JSONL reader, safe image reading and
-the synthetic scene vocabulary (no components)."""
+"""Data core: the pair manifest, the JSONL reader, safe image reading, the
+synthetic scene vocabulary and the word vocabulary file (``vocab``,
+``word_tokenizer``; imported by name, they load ``tokenizers``); no
+components."""
 from .image_io import (DEFAULT_MAX_PIXELS, ImageReadError, read_image,
                        read_image_array, resolve_in_root)
 from .jsonl import JsonlError, iter_jsonl, read_jsonl
