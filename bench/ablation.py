@@ -360,15 +360,13 @@ def delta_type(row):
 
 
 def exposes_attention(name):
-    """Whether a delta module returns attention (overrides
-    ``BaseDelta.forward_with_attention``), so the pointing game applies."""
+    """Whether a delta module returns attention (declares
+    ``BaseDelta.exposes_attention``), so the pointing game applies."""
     import onediff_kit
     onediff_kit.init()  # plugins, safe checkpoint loading
-    from onediff_kit.models.bases import BaseDelta
     from onediff_kit.registry import MODELS
     cls = MODELS.get(name)
-    return cls is not None and (cls.forward_with_attention
-                                is not BaseDelta.forward_with_attention)
+    return cls is not None and cls.exposes_attention
 
 
 def table(rows, seeds):

@@ -13,6 +13,11 @@ Backends live in :data:`onediff_kit.registry.ATTENTION_BACKENDS`:
 ``auto`` resolves per device and dtype to ``xformers`` where it imports and
 its probe passes, else to ``sdpa``, and logs that choice once.
 
+The backend is a per-model setting, not a process-wide one: each
+:class:`MultiheadAttention` (and any layer that declares an ``attn_backend``
+attribute) names its own, and :func:`set_attn_backend` sets it on every
+such layer of a model (``OneDiff(attn_backend=...)`` does so for its parts).
+
 Shapes: ``q`` is ``(B, H, Lq, d)``, ``k`` and ``v`` are ``(B, H, Lk, d)``.
 ``mask`` is boolean (True = may attend) or additive float, broadcastable to
 ``(B, H, Lq, Lk)``.
@@ -26,11 +31,28 @@ from mmengine.logging import print_log
 
 from onediff_kit.registry import ATTENTION_BACKENDS
 
-_default_backend = 'auto'
 # (device type, dtype) -> resolved backend name for 'auto'
 _auto_choice = {}
 # (device type, dtype) -> bool: xformers probe result
 _xformers_ok = {}
+
+
+def causal_mask(lq, lk, device=None):
+    """Boolean ``(lq, lk)`` causal mask (True = may attend) aligned to the
+    bottom-right corner: query ``i`` sees keys up to ``lk - lq + i``, so the
+    last queries of a key/value cache line up with the last keys."""
+    return torch.ones(lq, lk, dtype=torch.bool, device=device).tril(lk - lq)
+
+
+def _with_causal(mask, q, k):
+    """``mask`` (None, boolean or additive) combined with the causal mask of
+    ``q`` over ``k``, in the same kind."""
+    causal = causal_mask(q.shape[-2], k.shape[-2], q.device)
+    if mask is None:
+        return causal
+    if mask.dtype == torch.bool:
+        return causal & mask
+    return _additive(causal, q.dtype) + mask
 
 
 def _additive(mask, dtype):
@@ -52,9 +74,7 @@ class MathAttention:
                  need_weights=False):
         scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
         if is_causal:
-            lq, lk = q.shape[-2], k.shape[-2]
-            causal = torch.ones(lq, lk, dtype=torch.bool,
-                                device=q.device).tril(lk - lq)
+            causal = causal_mask(q.shape[-2], k.shape[-2], q.device)
             scores = scores.masked_fill(~causal, float('-inf'))
         if mask is not None:
             scores = scores + _additive(mask, scores.dtype)
@@ -74,22 +94,11 @@ class SdpaAttention:
                  need_weights=False):
         if need_weights:
             return MathAttention()(q, k, v, mask, dropout_p, is_causal, True)
-        if is_causal and q.shape[-2] != k.shape[-2]:
-            # sdpa's is_causal aligns to the top-left corner; with a key/value
-            # cache the queries are the last rows, so build the mask.
-            lq, lk = q.shape[-2], k.shape[-2]
-            causal = torch.ones(lq, lk, dtype=torch.bool,
-                                device=q.device).tril(lk - lq)
-            mask = causal if mask is None else (
-                causal & mask if mask.dtype == torch.bool else
-                _additive(causal, q.dtype) + mask)
-            is_causal = False
-        if is_causal and mask is not None:
-            lq = q.shape[-2]
-            causal = torch.ones(lq, lq, dtype=torch.bool,
-                                device=q.device).tril()
-            mask = causal & mask if mask.dtype == torch.bool else (
-                _additive(causal, q.dtype) + mask)
+        if is_causal and (q.shape[-2] != k.shape[-2] or mask is not None):
+            # sdpa's is_causal aligns to the top-left corner (with a
+            # key/value cache the queries are the last rows) and can not be
+            # combined with a mask, so build the mask.
+            mask = _with_causal(mask, q, k)
             is_causal = False
         if mask is not None and mask.dtype == torch.bool:
             # A fully masked row gives NaN in sdpa; let it see every key and
@@ -128,10 +137,7 @@ class XFormersAttention:
                 LowerTriangularFromBottomRightMask
             bias = LowerTriangularFromBottomRightMask()
         elif is_causal:
-            causal = torch.ones(lq, lk, dtype=torch.bool,
-                                device=q.device).tril(lk - lq)
-            mask = (causal & mask if mask.dtype == torch.bool else
-                    _additive(causal, q.dtype) + mask)
+            mask = _with_causal(mask, q, k)
         if mask is not None and bias is None:
             mask = _additive(mask, q.dtype).expand(b, h, lq, lk)
             # xformers wants the bias storage aligned to 8 elements.
@@ -168,28 +174,45 @@ def xformers_available(device, dtype):
     return ok
 
 
-def set_default_backend(name):
-    """Set the backend used where a layer does not name one.
+def check_backend(name):
+    """``name`` if it is ``auto`` or a registered attention backend.
 
-    Args:
-        name (str): ``auto``, ``math``, ``sdpa``, ``xformers`` or any other
-            name registered in ``ATTENTION_BACKENDS``.
+    Raises:
+        KeyError: naming ``attn_backend`` and the known backends.
     """
-    global _default_backend
     if name != 'auto' and ATTENTION_BACKENDS.get(name) is None:
         raise KeyError(f'attn_backend="{name}" is not a registered attention '
                        f'backend; known: auto, '
                        f'{", ".join(sorted(ATTENTION_BACKENDS.module_dict))}')
-    _default_backend = name
+    return name
 
 
-def get_default_backend():
-    return _default_backend
+def set_attn_backend(module, name):
+    """Set the attention backend of every layer inside ``module``.
+
+    Every submodule that declares an ``attn_backend`` attribute (each
+    :class:`MultiheadAttention`; a layer that calls :func:`attention`
+    itself declares one and passes it as ``backend=``) gets ``name``;
+    other models in the process keep theirs.
+
+    Args:
+        module (nn.Module): e.g. a whole OneDiff model.
+        name (str): ``auto``, ``math``, ``sdpa``, ``xformers`` or any other
+            name registered in ``ATTENTION_BACKENDS``.
+
+    Returns:
+        int: how many layers were set.
+    """
+    check_backend(name)
+    layers = [m for m in module.modules() if hasattr(m, 'attn_backend')]
+    for layer in layers:
+        layer.attn_backend = name
+    return len(layers)
 
 
 def resolve_backend(name, device, dtype):
-    """Resolve ``auto`` (and ``None`` = the default) to a concrete name."""
-    name = name or _default_backend
+    """Resolve ``auto`` (and ``None``, the same) to a concrete name."""
+    name = name or 'auto'
     if name != 'auto':
         return name
     key = (torch.device(device).type, dtype)
@@ -219,8 +242,7 @@ def attention(q, k, v, mask=None, dropout_p=0.0, is_causal=False,
             with a key/value cache).
         need_weights (bool): also return the ``(B, H, Lq, Lk)`` weights
             (computed with the math backend).
-        backend (str, optional): backend name; None uses the default set
-            with :func:`set_default_backend`.
+        backend (str, optional): backend name; None is ``auto``.
 
     Returns:
         tuple: ``(out (B, H, Lq, d), weights or None)``.
@@ -245,12 +267,13 @@ class MultiheadAttention(torch.nn.Module):
             (cross-attention); defaults to ``embed_dims``.
         dropout (float): attention dropout.
         bias (bool): whether the projections have biases.
-        backend (str, optional): attention backend of this layer; None
-            follows the project default.
+        attn_backend (str, optional): attention backend of this layer
+            (its ``attn_backend`` attribute, which :func:`set_attn_backend`
+            sets); None is ``auto``.
     """
 
     def __init__(self, embed_dims, num_heads, kv_dims=None, dropout=0.0,
-                 bias=True, backend=None):
+                 bias=True, attn_backend=None):
         super().__init__()
         if embed_dims % num_heads:
             raise ValueError(f'num_heads={num_heads} must divide '
@@ -258,7 +281,7 @@ class MultiheadAttention(torch.nn.Module):
         kv_dims = kv_dims or embed_dims
         self.num_heads = num_heads
         self.dropout = dropout
-        self.backend = backend
+        self.attn_backend = attn_backend
         self.q_proj = torch.nn.Linear(embed_dims, embed_dims, bias=bias)
         self.k_proj = torch.nn.Linear(kv_dims, embed_dims, bias=bias)
         self.v_proj = torch.nn.Linear(kv_dims, embed_dims, bias=bias)
@@ -295,7 +318,7 @@ class MultiheadAttention(torch.nn.Module):
         out, weights = attention(
             q, k, v, mask=mask, is_causal=is_causal,
             dropout_p=self.dropout if self.training else 0.0,
-            need_weights=need_weights, backend=self.backend)
+            need_weights=need_weights, backend=self.attn_backend)
         b, h, lq, d = out.shape
         out = out.transpose(1, 2).reshape(b, lq, h * d)
         return self.out_proj(out), weights, (k, v)

@@ -77,16 +77,17 @@ class BaseDelta(BaseModule):
     (``OneDiff.predict`` puts it on each data sample as
     ``delta_attention`` for heat maps and the pointing game). The module
     keeps nothing from ``forward`` on itself.
+
+    ``exposes_attention`` (class attribute) declares whether
+    ``need_attention=True`` gives attention (the pointing game applies).
     """
     component_kind = 'delta'
     out_channels = 0
+    exposes_attention = False
 
     def forward(self, feats, need_attention=False):
         """:class:`DeltaOutput` for the encoder's multi-level ``feats``."""
         raise NotImplementedError
-
-    def forward_with_attention(self, feats):  # removed when deltas port
-        return self(feats), None
 
 
 class BaseProjector(BaseModule):
@@ -110,9 +111,6 @@ class BaseDecoder(BaseModule):
                 max_length=None):
         """:class:`DecoderOutput` for the batch."""
         raise NotImplementedError
-
-    def predict_with_beams(self, visual_tokens, data_samples):  # removed
-        return self.predict(visual_tokens, data_samples), None  # on port
 
     @classmethod
     def caption_tokenizer(cls, **cfg):

@@ -9,13 +9,11 @@ that survive, or the initial expansion to beams).
 import torch
 
 
-def greedy_search(step, reorder, state, first_log_probs, max_length, eos_id,
-                  pad_id):
+def greedy_search(step, state, first_log_probs, max_length, eos_id, pad_id):
     """Greedy decoding of a batch.
 
     Args:
         step (callable): see module docstring.
-        reorder (callable): unused here, kept for a uniform signature.
         state: the decoder state after the prompt (batch ``B``).
         first_log_probs (Tensor): ``(B, V)`` log-probabilities of the first
             generated token.
@@ -53,9 +51,10 @@ def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
     of them, or at ``max_length``, where live beams are finished as they are.
 
     Args:
-        step, reorder, state, first_log_probs, max_length, eos_id, pad_id:
-            as for :func:`greedy_search`; ``state`` has batch ``B`` and is
+        step, state, first_log_probs, max_length, eos_id, pad_id: as for
+            :func:`greedy_search`; ``state`` has batch ``B`` and is
             expanded to ``B * num_beams`` here.
+        reorder (callable): see module docstring.
         num_beams (int): beam width.
         length_penalty (float): exponent of the length normalisation;
             > 1 favours longer captions, < 1 shorter ones.

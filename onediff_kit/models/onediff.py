@@ -5,10 +5,10 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
 from onediff_kit.cache.feature_cache import FeatureCache
-from onediff_kit.models.attention import set_default_backend
+from onediff_kit.models.attention import check_backend, set_attn_backend
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
-from onediff_kit.visualization.attention_maps import \
-    delta_module_attention_maps
+from onediff_kit.visualization.attention_maps import delta_attention_maps
 
 PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
@@ -47,8 +47,10 @@ class OneDiff(BaseModel):
         frozen (sequence[str]): parts or submodules to freeze. Frozen
             parameters get ``requires_grad=False`` and their modules stay
             in eval mode (no BatchNorm statistics updates, no dropout).
-        attn_backend (str): ``auto``, ``sdpa``, ``math`` or ``xformers``;
-            the default of every attention layer.
+        attn_backend (str): ``auto``, ``sdpa``, ``math`` or ``xformers``:
+            set on every attention layer of this model's parts after they
+            are built (see :func:`~onediff_kit.models.attention.
+            set_attn_backend`); other models in the process keep theirs.
         feature_cache (dict, optional): ``enable``, ``dir`` and ``dtype`` of
             a :class:`~onediff_kit.cache.FeatureCache` that serves the
             frozen encoder's features from disk (needs ``FeatureCacheHook``
@@ -66,7 +68,7 @@ class OneDiff(BaseModel):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        set_default_backend(attn_backend)
+        self.attn_backend = check_backend(attn_backend)
         self.encoder = MODELS.build(encoder)
         self.feature_cache = FeatureCache.from_cfg(feature_cache, encoder)
         levels = list(self.encoder.out_channels)
@@ -80,16 +82,13 @@ class OneDiff(BaseModel):
         self.image_tokens = image_tokens
         image_channels = 0
         if image_tokens is not None:
-            level = image_tokens.get('level', -1)
-            if not -len(levels) <= level < len(levels):
-                raise IndexError(
-                    f'image_tokens.level={level} is out of range for an '
-                    f'encoder with {len(levels)} levels {levels}')
-            image_channels = levels[level]
+            image_channels = levels[check_level(
+                image_tokens.get('level', -1), levels, 'image_tokens.level')]
         self.projector = MODELS.build(
             dict(projector, image_channels=image_channels,
                  delta_channels=self.delta.out_channels,
                  out_channels=self.decoder.embed_dims))
+        set_attn_backend(self, attn_backend)
 
         if trainable is not None and frozen:
             raise ValueError('give OneDiff either `trainable` or `frozen`, '
@@ -212,22 +211,20 @@ class OneDiff(BaseModel):
             return self.encoder(inputs)
         return self.feature_cache(self.encoder, inputs)
 
-    def extract_prefix(self, inputs, return_delta=False):
+    def prefix_and_delta(self, inputs, need_attention=False):
         """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``
-        (and the delta tokens if ``return_delta``).
-        """
+        and the delta module's :class:`~onediff_kit.models.bases.
+        DeltaOutput` (with its attention if ``need_attention`` and the
+        module exposes it)."""
         feats = self.encode(inputs)
-        delta_tokens = self.delta(feats)
-        prefix = self.projector(self._image_tokens(feats), delta_tokens)
-        return (prefix, delta_tokens) if return_delta else prefix
+        delta = self.delta(feats, need_attention=need_attention)
+        prefix = self.projector(self._image_tokens(feats), delta.tokens)
+        return prefix, delta
 
-    def extract_prefix_and_attention(self, inputs):
-        """The visual prefix and the delta module's attention (None where
-        it exposes none; see ``BaseDelta.forward_with_attention``)."""
-        feats = self.encode(inputs)
-        delta_tokens, attention = self.delta.forward_with_attention(feats)
-        prefix = self.projector(self._image_tokens(feats), delta_tokens)
-        return prefix, attention
+    def extract_prefix(self, inputs):
+        """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``.
+        """
+        return self.prefix_and_delta(inputs)[0]
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
@@ -240,30 +237,53 @@ class OneDiff(BaseModel):
                            'tensor.')
 
     def loss(self, inputs, data_samples):
+        prefix, delta = self.prefix_and_delta(inputs)
         if self.delta_head is None:
-            return self.decoder.loss(self.extract_prefix(inputs), data_samples)
-        prefix, delta_tokens = self.extract_prefix(inputs, return_delta=True)
+            return self.decoder.loss(prefix, data_samples)
         # Renamed so that the logged ``loss`` is the total (parse_losses).
         losses = {f'{k}_caption' if k == 'loss' else k: v
                   for k, v in self.decoder.loss(prefix, data_samples).items()}
-        losses.update(self.delta_head.loss(delta_tokens, data_samples))
+        losses.update(self.delta_head.loss(delta.tokens, data_samples))
         return losses
 
     @torch.no_grad()
-    def predict(self, inputs, data_samples):
-        prefix, attn = self.extract_prefix_and_attention(inputs)
-        captions, beams = self.decoder.predict_with_beams(prefix,
-                                                          data_samples)
-        for i, (sample, caption) in enumerate(zip(data_samples, captions)):
+    def predict(self, inputs, data_samples, num_beams=None, max_length=None,
+                need_attention=True):
+        """Caption the pairs; the results go onto ``data_samples``.
+
+        Args:
+            inputs (Tensor): ``(B, 2, 3, H, W)`` preprocessed pairs.
+            data_samples (list[DiffDataSample]): the batch's samples.
+            num_beams (int, optional): beam size of this call; None: the
+                decoder's configured one.
+            max_length (int, optional): most generated tokens of this call;
+                None: the decoder's configured one.
+            need_attention (bool): ask the delta module for its attention.
+
+        Returns:
+            list[DiffDataSample]: ``data_samples`` with ``pred_caption``,
+            ``pred_beams`` (beam search, where the decoder lists them) and,
+            where the delta module exposes attention, ``delta_attention``
+            (as it returned it, one pair) and ``delta_attention_maps``
+            (``(2, h, w)`` non-negative weights, before and after; see
+            :func:`~onediff_kit.visualization.delta_attention_maps`).
+        """
+        prefix, delta = self.prefix_and_delta(inputs, need_attention)
+        out = self.decoder.predict(prefix, data_samples, num_beams=num_beams,
+                                   max_length=max_length)
+        for i, (sample, caption) in enumerate(zip(data_samples,
+                                                  out.captions)):
             sample.set_field(caption, 'pred_caption', field_type='data')
-            if beams is not None:
-                sample.set_field(beams[i], 'pred_beams', field_type='data')
-            if attn is not None:
-                pair_attn = attn[i].detach().float().cpu()
+            if out.beams is not None:
+                sample.set_field(out.beams[i], 'pred_beams',
+                                 field_type='data')
+            if delta.attention is not None:
+                pair_attn = delta.attention[i].detach().float().cpu()
                 sample.set_field(pair_attn, 'delta_attention',
                                  field_type='data')
-                sample.set_field(
-                    torch.from_numpy(delta_module_attention_maps(
-                        pair_attn, self.delta, rescale=False)),
-                    'delta_attention_maps', field_type='data')
+                maps = delta_attention_maps(
+                    pair_attn, delta.memory_shapes,
+                    memory_groups=delta.memory_groups, rescale=False)
+                sample.set_field(torch.from_numpy(maps),
+                                 'delta_attention_maps', field_type='data')
         return data_samples

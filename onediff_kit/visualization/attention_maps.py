@@ -5,8 +5,12 @@ import torch.nn.functional as F
 
 
 def delta_attention_maps(attention, memory_shapes=None, level=None,
-                         memory_groups=('before', 'after'), rescale=True):
-    """Turn a delta module's stored attention into two spatial maps.
+                         memory_groups=None, rescale=True):
+    """Turn a delta module's attention of one pair into two spatial maps.
+
+    The attention and its layout come from the module's
+    :class:`~onediff_kit.models.bases.DeltaOutput` (``attention[i]``,
+    ``memory_shapes``, ``memory_groups``).
 
     Two layouts are understood:
 
@@ -24,13 +28,13 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     * ``(2, h, w)``: one spatial map per image already (``SubtractDelta``).
 
     Args:
-        attention (Tensor | np.ndarray): the stored attention of one pair.
+        attention (Tensor | np.ndarray): the attention of one pair.
         memory_shapes (sequence[tuple[int, int]], optional): ``(h, w)`` per
             memory level; needed for the ``(T, M)`` layout.
         level (int, optional): use only this memory level (index into
             ``memory_shapes``); None averages all of them.
-        memory_groups (sequence[str]): the token groups of each memory
-            level, in order (the delta module's ``memory_groups``).
+        memory_groups (sequence[str], optional): the token groups of each
+            memory level, in order; None: ``('before', 'after')``.
         rescale (bool): min-max scale to [0, 1] for drawing; False keeps
             the (non-negative) weights, whose sums measure attention mass
             (the pointing game).
@@ -48,7 +52,7 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
         maps = attn
     elif attn.dim() == 2:
         maps = _memory_maps(attn.mean(0), memory_shapes, level,
-                            tuple(memory_groups))
+                            tuple(memory_groups or ('before', 'after')))
     else:
         raise ValueError('delta attention must be (tokens, memory) or '
                          f'(2, h, w), got {tuple(attn.shape)}')
@@ -65,20 +69,10 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     return maps.numpy().astype(np.float32)
 
 
-def delta_module_attention_maps(attention, delta, rescale=True):
-    """:func:`delta_attention_maps` with the memory layout (``memory_shapes``,
-    ``memory_groups``) read from the delta module that made ``attention``.
-    """
-    return delta_attention_maps(
-        attention, getattr(delta, 'memory_shapes', None),
-        memory_groups=getattr(delta, 'memory_groups', ('before', 'after')),
-        rescale=rescale)
-
-
 def _memory_maps(weights, memory_shapes, level, groups):
     if not memory_shapes:
         raise ValueError('(tokens, memory) attention needs the memory_shapes '
-                         'of the delta module')
+                         "of the delta module's DeltaOutput")
     n = len(groups)
     expected = sum(n * h * w for h, w in memory_shapes)
     if weights.numel() != expected:

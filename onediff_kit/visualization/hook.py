@@ -6,11 +6,9 @@ import numpy as np
 import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from onediff_kit.registry import HOOKS
-from onediff_kit.visualization.attention_maps import \
-    delta_module_attention_maps
+from onediff_kit.visualization.attention_maps import delta_attention_maps
 from onediff_kit.visualization.draw import draw_diff_caption
 
 
@@ -24,13 +22,14 @@ class DiffVisualizationHook(Hook):
 
     At every ``interval``-th evaluation the first ``num_samples`` pairs of
     the validation set are drawn (before and after as the model saw them,
-    the generated and reference captions and, for delta modules that can
-    keep their attention, the delta tokens' heat maps; see
+    the generated and reference captions and, for delta modules that
+    expose their attention, the delta tokens' heat maps; see
     :func:`draw_diff_caption`) into ``{work_dir}/{out_dir}/iter_{N}/``.
     The figures also go to ``runner.visualizer.add_image``, so a
-    configured ``TensorboardVisBackend`` shows them. While drawing, the
-    delta module's ``keep_attention`` is switched on for the evaluation and
-    restored after it. Only the main process draws.
+    configured ``TensorboardVisBackend`` shows them. The heat maps are the
+    predictions' ``delta_attention_maps`` (``OneDiff.predict`` asks the
+    delta module for its attention); the hook changes nothing on the
+    model. Only the main process draws.
 
     Args:
         num_samples (int): pairs drawn per evaluation. Defaults to 4.
@@ -59,29 +58,14 @@ class DiffVisualizationHook(Hook):
         self._evaluations = 0
         self._drawn = 0
         self._active = False
-        self._old_keep = None
-
-    @staticmethod
-    def _delta(runner):
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        return getattr(model, 'delta', None)
 
     def before_val_epoch(self, runner):
         self._evaluations += 1
         self._drawn = 0
         self._active = (is_main_process() and
                         self._evaluations % self.interval == 0)
-        delta = self._delta(runner)
-        if self._active and hasattr(delta, 'keep_attention'):
-            self._old_keep = delta.keep_attention
-            delta.keep_attention = True
 
     def after_val_epoch(self, runner, metrics=None):
-        delta = self._delta(runner)
-        if self._old_keep is not None:
-            delta.keep_attention = self._old_keep
-            self._old_keep = None
         self._active = False
 
     def after_val_iter(self, runner, batch_idx, data_batch=None,
@@ -89,7 +73,6 @@ class DiffVisualizationHook(Hook):
         if not self._active or self._drawn >= self.num_samples or \
                 not outputs or data_batch is None:
             return
-        delta = self._delta(runner)
         folder = osp.join(runner.work_dir, self.out_dir, f'iter_{runner.iter}')
         inputs = data_batch['inputs']
         for i, sample in enumerate(outputs):
@@ -101,20 +84,16 @@ class DiffVisualizationHook(Hook):
             before, after = (np.ascontiguousarray(
                 np.asarray(pair[k]).transpose(1, 2, 0)).astype(np.uint8)
                 for k in (0, 1))
-            maps, note = None, None
-            attention = sample.get('delta_attention')
-            if attention is not None:
-                try:
-                    maps = delta_module_attention_maps(attention, delta)
-                except (ValueError, IndexError) as exc:
-                    note = f'no heat maps: {exc}'
+            maps = sample.get('delta_attention_maps')
+            if maps is not None:
+                maps = delta_attention_maps(maps)  # scaled to [0, 1]
             pair_id = sample.metainfo.get('pair_id', f'{batch_idx}_{i}')
             name = _safe_name(pair_id)
             image = draw_diff_caption(
                 before, after, sample.get('pred_caption', ''),
                 sample.metainfo.get('captions', ()), attention_maps=maps,
                 out_file=osp.join(folder, f'{name}.png'),
-                title=f'{pair_id} (iter {runner.iter})', note=note,
+                title=f'{pair_id} (iter {runner.iter})',
                 max_side=self.max_side)
             if self.add_to_visualizer:
                 # No '/' in the name: LocalVisBackend writes name_step.png

@@ -46,7 +46,7 @@ def _status(result):
         lines.append('Beam size 1 is greedy search: no alternatives.')
     elif result['beams'][0]['score'] is None:
         lines.append('This decoder lists no beam-search alternatives '
-                     '(BaseDecoder.predict_with_beams).')
+                     '(DecoderOutput.beams is None).')
     return '\n\n'.join(lines + [f'Note: {n}.' for n in result['notes']])
 
 

@@ -100,18 +100,23 @@ def test_hook_draws_first_pairs_at_each_interval(tiny, captioner, tmp_path):
     hook = HOOKS.build(dict(type='DiffVisualizationHook', num_samples=4,
                             interval=2))
     model = captioner.model
+    state = dict(vars(model.delta))
     for evaluation, iteration in ((1, 10), (2, 20)):
         runner = _runner(model, tmp_path, iteration)
         hook.before_val_epoch(runner)
         for i, batch in enumerate(_val_batches(tiny, captioner)):
-            hook.after_val_iter(runner, i, batch, model.val_step(batch))
+            outputs = model.val_step(batch)
+            # The heat maps come with the predictions.
+            assert outputs[0].delta_attention_maps.shape[0] == 2
+            hook.after_val_iter(runner, i, batch, outputs)
         hook.after_val_epoch(runner, {})
     assert not (tmp_path / 'vis' / 'iter_10').exists()  # interval=2
     pngs = sorted((tmp_path / 'vis' / 'iter_20').glob('*.png'))
     assert len(pngs) == 4
     with Image.open(pngs[0]) as img:
         assert img.format == 'PNG' and img.width >= 400
-    assert model.delta.keep_attention is False  # restored
+    # The hook switched nothing on the model.
+    assert dict(vars(model.delta)) == state
     sent = list((tmp_path / 'vis_data').rglob('*.png'))
     assert len(sent) == 4  # the visualizer's LocalVisBackend got them too
 

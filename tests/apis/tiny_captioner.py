@@ -19,7 +19,7 @@ model = dict(
     delta=dict(type='VisualDeltaModule', num_tokens=4, num_layers=1,
                embed_dims=32, num_heads=4, ffn_dims=64, dropout=0.0,
                level_pool=4, bert_init=None, with_difference=True,
-               fuse_images=True, change_prior=1.0, keep_attention=False),
+               fuse_images=True, change_prior=1.0),
     projector=dict(type='MLPProjector'),
     decoder=dict(type='TransformerCaptionDecoder', vocab_size=256,
                  embed_dims=32, num_layers=1, num_heads=4, ffn_dims=64,

@@ -103,8 +103,8 @@ def test_images_must_be_before_or_after():
     dict(type='VisualDeltaModule', num_tokens=4, num_layers=1, embed_dims=32,
          num_heads=4, ffn_dims=64, dropout=0.0, level_pool=4,
          bert_init=None, with_difference=True, fuse_images=True,
-         change_prior=1.0, keep_attention=True),
-    dict(type='SubtractDelta', level=1, embed_dims=32, keep_attention=True),
+         change_prior=1.0),
+    dict(type='SubtractDelta', level=1, embed_dims=32),
 ])
 def test_pointing_through_the_real_model_path(delta):
     """A tiny OneDiff predicts on generated pairs; the metric scores the

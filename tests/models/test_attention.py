@@ -100,7 +100,30 @@ def test_auto_on_cpu_is_sdpa_and_xformers_refuses_cpu():
 
 def test_unknown_backend_named_in_error():
     with pytest.raises(KeyError, match='attn_backend="flash9"'):
-        attn_mod.set_default_backend('flash9')
+        attn_mod.check_backend('flash9')
+    with pytest.raises(KeyError, match='attn_backend="flash9"'):
+        attn_mod.set_attn_backend(MultiheadAttention(8, 2), 'flash9')
+    assert not hasattr(attn_mod, 'set_default_backend')
+    assert not hasattr(attn_mod, 'get_default_backend')
+
+
+def test_set_attn_backend_reaches_every_layer_of_one_module_only():
+    class Layer(torch.nn.Module):  # calls attention() itself
+        attn_backend = None
+
+    first = torch.nn.Sequential(MultiheadAttention(8, 2), Layer(),
+                                torch.nn.Linear(8, 8))
+    second = torch.nn.Sequential(MultiheadAttention(8, 2))
+    assert attn_mod.set_attn_backend(first, 'math') == 2
+    assert first[0].attn_backend == 'math' and first[1].attn_backend == 'math'
+    assert second[0].attn_backend is None  # another model keeps its own
+
+
+def test_causal_mask_aligns_to_the_last_query():
+    assert attn_mod.causal_mask(2, 4).tolist() == [
+        [True, True, True, False], [True, True, True, True]]
+    assert torch.equal(attn_mod.causal_mask(3, 3),
+                       torch.ones(3, 3, dtype=torch.bool).tril())
 
 
 def test_multihead_attention_backends_agree_and_cache():
@@ -109,7 +132,7 @@ def test_multihead_attention_backends_agree_and_cache():
     x = torch.randn(2, 6, 16)
     outs = {}
     for backend in ('math', 'sdpa'):
-        mha.backend = backend
+        mha.attn_backend = backend
         outs[backend], _, _ = mha(x, is_causal=True)
     torch.testing.assert_close(outs['math'], outs['sdpa'], atol=1e-5,
                                rtol=1e-5)

@@ -106,8 +106,27 @@ def test_overfit_then_caption(vocab_file):
     p, loss = _fit(dec, samples, steps=30, lr=1e-2)
     dec.eval()
     assert loss < 0.5
-    assert dec.predict(p, samples) == [
-        c.replace(' .', '.') for c in CAPTIONS]
+    out = dec.predict(p, samples)
+    assert out.captions == [c.replace(' .', '.') for c in CAPTIONS]
+    # Beam search lists every finished beam, best first = the caption.
+    assert [b[0][0] for b in out.beams] == out.captions
+    assert all(len(b) == 2 and b[0][1] >= b[1][1] for b in out.beams)
+
+
+def test_decoding_options_are_arguments(vocab_file):
+    samples = make_samples()
+    dec = MODELS.build(tiny_decoder(vocab_file=vocab_file, num_beams=2,
+                                    max_length=12))
+    p, _ = _fit(dec, samples, steps=30, lr=1e-2)
+    dec.eval()
+    greedy = dec.predict(p, samples, num_beams=1)
+    assert greedy.beams is None  # greedy search lists no alternatives
+    short = dec.predict(p, samples, max_length=2)
+    assert all(len(c.split()) <= 2 for c in short.captions)
+    # Nothing was overwritten, not even for the call.
+    assert (dec.num_beams, dec.max_length) == (2, 12)
+    assert dec.predict(p, samples).captions == \
+        dec.predict(p, samples, num_beams=2, max_length=12).captions
 
 
 @pytest.mark.parametrize('caption_time_file', [None, 'gone.json'])
@@ -128,7 +147,8 @@ def test_tokenizer_travels_in_state_dict(vocab_file, tmp_path,
     assert len(fresh.tokenizer) == 4
     fresh.load_state_dict(state)
     assert len(fresh.tokenizer) == len(dec.tokenizer)
-    assert fresh.predict(p, samples) == dec.predict(p, samples)
+    assert fresh.predict(p, samples).captions == \
+        dec.predict(p, samples).captions
 
 
 def test_hf_causal_lm_decoder(tiny_lm_dir):
@@ -143,7 +163,12 @@ def test_hf_causal_lm_decoder(tiny_lm_dir):
     loss.backward()
     assert torch.isfinite(loss) and p.grad.abs().sum() > 0
     samples[0].set_metainfo(dict(prompt='describe'))
-    captions = dec.predict(p.detach(), samples)
+    out = dec.predict(p.detach(), samples)
+    captions = out.captions
     assert len(captions) == 3 and all(isinstance(c, str) for c in captions)
+    assert out.beams is None
+    assert len(dec.predict(p.detach(), samples, num_beams=1,
+                           max_length=2).captions) == 3
+    assert (dec.num_beams, dec.max_length) == (2, 6)
     ids = dec.generate(p.detach(), samples, num_beams=1)
     assert ids.shape[0] == 3 and ids.shape[1] <= 6

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from onediff_kit.models.bases import DeltaOutput
 from onediff_kit.registry import MODELS
 
 IN_CHANNELS = [8, 16, 24]
@@ -29,7 +30,9 @@ def test_delta_contract_and_backward(name):
     delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
     assert delta.component_kind == 'delta'
     x = feats()
-    out = delta(x)
+    result = delta(x)
+    assert isinstance(result, DeltaOutput) and result.attention is None
+    out = result.tokens
     assert out.shape == (2, n_tokens, delta.out_channels)
     out.square().mean().backward()
     assert all(p.grad is not None for p in delta.parameters())
@@ -46,13 +49,15 @@ def test_delta_sees_the_difference(name):
     # Swapping before/after must change the tokens: order matters.
     swapped = tuple(f.flip(1) for f in x)
     with torch.no_grad():
-        assert not torch.allclose(delta(x), delta(swapped), atol=1e-5)
-        assert not torch.allclose(delta(x), delta(same), atol=1e-5)
+        tokens = delta(x).tokens
+        assert not torch.allclose(tokens, delta(swapped).tokens, atol=1e-5)
+        assert not torch.allclose(tokens, delta(same).tokens, atol=1e-5)
 
 
 def test_no_delta_gives_no_tokens():
     delta = MODELS.build(dict(type='NoDelta', in_channels=IN_CHANNELS))
-    assert delta(feats()).shape == (2, 0, 24)
+    out = delta(feats(), need_attention=True)
+    assert out.tokens.shape == (2, 0, 24) and out.attention is None
 
 
 def test_level_out_of_range_names_the_key():
@@ -64,33 +69,52 @@ def test_level_out_of_range_names_the_key():
                           in_channels=IN_CHANNELS))
 
 
-def test_vdm_returns_attention_map():
-    cfg = dict(DELTAS['vdm'][0], keep_attention=True)
-    delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS)).eval()
+def test_vdm_returns_attention_and_its_layout():
+    delta = MODELS.build(dict(DELTAS['vdm'][0],
+                              in_channels=IN_CHANNELS)).eval()
     x = feats()
-    tokens, attn = delta.forward_with_attention(x)
-    torch.testing.assert_close(tokens, delta(x))  # same tokens as forward
+    out = delta(x, need_attention=True)
+    # Same tokens as without attention.
+    torch.testing.assert_close(out.tokens, delta(x).tokens)
     # 5 tokens over both images' levels: 2 * (4*4 + 4*4 + 2*2) keys.
-    assert attn.shape == (2, 5, 72)
-    torch.testing.assert_close(attn.sum(-1), torch.ones(2, 5))
-    assert not hasattr(delta, 'last_attention')  # returned, not kept
-    delta.keep_attention = False
-    assert delta.forward_with_attention(x)[1] is None
+    assert out.attention.shape == (2, 5, 72)
+    torch.testing.assert_close(out.attention.sum(-1), torch.ones(2, 5))
+    assert out.memory_shapes == ((4, 4), (4, 4), (2, 2))
+    assert out.memory_groups == ('before', 'after')
+    # Returned, not kept: nothing from forward stays on the module.
+    for name in ('last_attention', 'keep_attention', 'memory_shapes',
+                 'memory_groups', 'memory'):
+        assert not hasattr(delta, name), name
+    assert delta(x).attention is None  # not asked for, none computed
+
+
+def test_vdm_layout_follows_the_input_size():
+    """The layout comes with each call, so two sizes in a row don't mix."""
+    delta = MODELS.build(dict(DELTAS['vdm'][0], level_pool=None,
+                              in_channels=IN_CHANNELS)).eval()
+    small = tuple(f[..., :2, :2] for f in feats())
+    big = delta(feats(), need_attention=True)
+    out = delta(small, need_attention=True)
+    assert big.memory_shapes == ((8, 8), (4, 4), (2, 2))
+    assert out.memory_shapes == ((2, 2), (2, 2), (2, 2))
+    assert out.attention.shape == (2, 5, 2 * 12)
 
 
 def test_subtract_delta_returns_one_map_per_image():
-    delta = MODELS.build(dict(DELTAS['subtract'][0], keep_attention=True,
+    delta = MODELS.build(dict(DELTAS['subtract'][0],
                               in_channels=IN_CHANNELS))
-    tokens, attn = delta.forward_with_attention(feats())
-    assert tokens.shape == (2, 3, 32) and attn.shape[:2] == (2, 2)
-    torch.testing.assert_close(attn.sum((-2, -1)), torch.ones(2, 2))
+    out = delta(feats(), need_attention=True)
+    assert out.tokens.shape == (2, 3, 32) and out.attention.shape[:2] == (2, 2)
+    torch.testing.assert_close(out.attention.sum((-2, -1)), torch.ones(2, 2))
+    assert delta(feats()).attention is None
+    assert not hasattr(delta, 'keep_attention')
 
 
 def test_deltas_without_attention_return_none():
     for name in ('concat', 'cross'):
         delta = MODELS.build(dict(DELTAS[name][0], in_channels=IN_CHANNELS))
-        tokens, attn = delta.forward_with_attention(feats())
-        assert attn is None and tokens.shape[0] == 2
+        out = delta(feats(), need_attention=True)
+        assert out.attention is None and out.tokens.shape[0] == 2
 
 
 def test_vdm_initialises_from_minilm():
@@ -111,7 +135,7 @@ def test_vdm_initialises_from_minilm():
                                last.attention.self.value.bias)
     torch.testing.assert_close(delta.layers[1].ffn.fc2.weight,
                                last.output.dense.weight)
-    assert delta(feats()).shape == (2, 4, 384)
+    assert delta(feats()).tokens.shape == (2, 4, 384)
 
 
 def test_vdm_bert_shape_mismatch_is_clear():
@@ -123,13 +147,15 @@ def test_vdm_bert_shape_mismatch_is_clear():
 
 
 def test_vdm_with_difference_tokens():
-    cfg = dict(DELTAS['vdm'][0], with_difference=True, keep_attention=True)
+    cfg = dict(DELTAS['vdm'][0], with_difference=True)
     delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
     x = feats()
-    out, attn = delta.forward_with_attention(x)
+    result = delta(x, need_attention=True)
+    out, attn = result.tokens, result.attention
     assert out.shape == (2, 5, 32)
     # Memory: before, after and difference tokens of every level.
     assert attn.shape == (2, 5, 3 * 36)
+    assert result.memory_groups == ('before', 'after', 'difference')
     out.mean().backward()
     assert delta.diff_proj[0].weight.grad is not None
 
@@ -137,14 +163,15 @@ def test_vdm_with_difference_tokens():
 @pytest.mark.parametrize('with_difference', [True, False])
 def test_vdm_fused_memory_has_one_token_per_place(with_difference):
     cfg = dict(DELTAS['vdm'][0], with_difference=with_difference,
-               fuse_images=True, keep_attention=True)
+               fuse_images=True)
     delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS))
-    assert delta.memory_groups == ('pair', )
     assert delta.diff_proj is None
     fused = 3 if with_difference else 2
     assert delta.input_proj[0][0].in_features == fused * IN_CHANNELS[0]
     x = feats()
-    out, attn = delta.forward_with_attention(x)
+    result = delta(x, need_attention=True)
+    assert result.memory_groups == ('pair', )
+    out, attn = result.tokens, result.attention
     assert out.shape == (2, 5, 32)
     assert attn.shape == (2, 5, 36)
     out.mean().backward()
@@ -154,17 +181,17 @@ def test_vdm_fused_memory_has_one_token_per_place(with_difference):
 
 def test_vdm_change_prior_points_the_tokens_at_the_change():
     cfg = dict(DELTAS['vdm'][0], with_difference=True, fuse_images=True,
-               change_prior=5.0, keep_attention=True, dropout=0.0)
+               change_prior=5.0, dropout=0.0)
     delta = MODELS.build(dict(cfg, in_channels=IN_CHANNELS)).eval()
     x = [f.detach().clone() for f in feats(b=1)]
     for f in x:
         f[:, 1] = f[:, 0]
     # Only one place of the finest level differs between the two images.
     x[0][:, 1, :, 2, 5] += 3.0
-    attn = delta.forward_with_attention(x)[1][0].mean(0)  # over tokens
+    attn = delta(x, need_attention=True).attention[0].mean(0)  # over tokens
     level0 = attn[:16].view(4, 4)  # level 0 pooled 8x8 -> 4x4
     assert level0.argmax() == 1 * 4 + 2
     assert level0[1, 2] > 10 * level0.median()
     # The scale is learned.
-    delta(x).sum().backward()
+    delta(x).tokens.sum().backward()
     assert delta.change_scale.grad is not None

@@ -32,14 +32,16 @@ def test_hook_registers_example_delta(example_plugin):
     a = torch.randn(3, 1, 8, 4, 4)
     feats = (torch.cat([a, a + 1], 1).requires_grad_(),
              torch.randn(3, 2, 16, 2, 2))
-    out = delta(feats)
+    result = delta(feats, need_attention=True)
+    assert result.attention is None  # it exposes none
+    out = result.tokens
     assert out.shape == (3, 8, 12)
     out.sum().backward()
     assert feats[0].grad.abs().sum() > 0
     # Identical images give the same tokens whatever the features are.
     same = (torch.cat([a, a], 1), torch.zeros(3, 2, 16, 2, 2))
     other = (torch.cat([a * 5, a * 5], 1), torch.ones(3, 2, 16, 2, 2))
-    torch.testing.assert_close(delta(same), delta(other))
+    torch.testing.assert_close(delta(same).tokens, delta(other).tokens)
     with pytest.raises(IndexError, match='delta.levels'):
         registries.MODELS.build(dict(type='ExampleDelta', in_channels=[8],
                                      levels=(2, )))

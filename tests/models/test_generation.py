@@ -34,8 +34,10 @@ def run(search, **kw):
     step, reorder, logp = markov(TABLE)
     first = torch.tensor([FIRST, FIRST]).log()
     state = torch.tensor([1, 1])  # unused before the first step
-    return search(step, reorder, state, first, max_length=4, eos_id=EOS,
-                  pad_id=PAD, **kw)
+    if search is beam_search:
+        kw['reorder'] = reorder  # greedy search keeps every row in place
+    return search(step, state=state, first_log_probs=first, max_length=4,
+                  eos_id=EOS, pad_id=PAD, **kw)
 
 
 def test_greedy_takes_locally_best():
@@ -60,7 +62,7 @@ def test_length_penalty_prefers_longer():
 def test_beam_of_one_equals_greedy():
     step, reorder, _ = markov(TABLE)
     first = torch.tensor([[1e-9, 0.3, 0.7]]).log()
-    g = greedy_search(step, reorder, torch.tensor([1]), first, 5, EOS, PAD)
+    g = greedy_search(step, torch.tensor([1]), first, 5, EOS, PAD)
     b = beam_search(step, reorder, torch.tensor([1]), first, 5, EOS, PAD,
                     num_beams=1)
     assert g.tolist() == b.tolist()

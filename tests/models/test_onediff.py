@@ -168,3 +168,52 @@ def test_trainable_dotted_names_are_precise():
     assert model.decoder.blocks[0].training
     assert not model.decoder.blocks[1].training
     assert not model.encoder.training
+
+
+def test_attention_backend_is_per_model(monkeypatch):
+    """Two models in one process keep their own backend."""
+    from onediff_kit.models import attention as attn_mod
+    from onediff_kit.models.attention import MultiheadAttention
+    math_model = MODELS.build(tiny_model(attn_backend='math'))
+    sdpa_model = MODELS.build(tiny_model(attn_backend='sdpa'))
+    for model, name in ((math_model, 'math'), (sdpa_model, 'sdpa')):
+        layers = [m for m in model.modules()
+                  if isinstance(m, MultiheadAttention)]
+        assert layers and all(m.attn_backend == name for m in layers)
+    # Each model's forward runs through its own backend only.
+    used = []
+    real = attn_mod.resolve_backend
+    monkeypatch.setattr(attn_mod, 'resolve_backend',
+                        lambda name, *a: used.append(name) or real(name, *a))
+    data = batch(math_model, n=2)
+    math_model(data['inputs'], mode='tensor')
+    assert set(used) == {'math'}
+    used.clear()
+    sdpa_model(data['inputs'], mode='tensor')
+    assert set(used) == {'sdpa'}
+    with pytest.raises(KeyError, match='attn_backend="flash9"'):
+        MODELS.build(tiny_model(attn_backend='flash9'))
+
+
+def test_predict_carries_attention_and_takes_decoding_options():
+    model = MODELS.build(tiny_model(
+        decoder=dict(tiny_model()['decoder'], num_beams=2, max_length=6),
+        delta=dict(type='VisualDeltaModule', num_tokens=4, num_layers=1,
+                   embed_dims=32, num_heads=4, ffn_dims=64, bert_init=None,
+                   level_pool=2))).eval()
+    data = batch(model, n=2)
+    out = model.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+    sample = out[0]
+    # (tokens, memory): 4 tokens over 3 levels pooled to 2x2, both images.
+    assert sample.delta_attention.shape == (4, 3 * 2 * 4)
+    assert sample.delta_attention_maps.shape == (2, 2, 2)
+    assert len(sample.pred_beams) == 2  # beam search lists its beams
+    greedy = model.predict(data['inputs'],
+                           copy.deepcopy(data['data_samples']),
+                           num_beams=1, max_length=1, need_attention=False)
+    assert 'pred_beams' not in greedy[0]
+    assert 'delta_attention' not in greedy[0]
+    assert all(len(s.pred_caption.split()) <= 1 for s in greedy)
+    # The configured decoding is untouched, and the delta keeps nothing.
+    assert (model.decoder.num_beams, model.decoder.max_length) == (2, 6)
+    assert not hasattr(model.delta, 'memory_shapes')

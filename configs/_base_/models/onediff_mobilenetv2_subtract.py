@@ -2,4 +2,4 @@
 _base_ = ['./onediff_mobilenetv2_vdm.py']
 model = dict(
     delta=dict(_delete_=True, type='SubtractDelta', level=-1,
-               embed_dims=256, keep_attention=True))
+               embed_dims=256))

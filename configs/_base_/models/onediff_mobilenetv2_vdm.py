@@ -38,11 +38,10 @@ model = dict(
         # change_prior=None.
         with_difference=True,  # B - A features in the memory
         fuse_images=True,  # one token per place (False: one per image)
-        change_prior=3.0,  # initial scale of the prior; None = off
-        # predict() returns the last layer's attention (heat maps, the
-        # pointing game); training never computes it. No measurable cost
-        # at test (docs/evaluation.md).
-        keep_attention=True),
+        # OneDiff.predict asks for the last layer's attention (heat maps,
+        # the pointing game); training never computes it. No measurable
+        # cost at test (docs/evaluation.md).
+        change_prior=3.0),  # initial scale of the prior; None = off
     projector=dict(type='MLPProjector', num_layers=2),
     decoder=dict(
         type='TransformerCaptionDecoder',

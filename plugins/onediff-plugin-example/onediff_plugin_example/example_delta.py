@@ -4,7 +4,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from onediff_kit.models.attention import attention
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.models.levels import check_level
 
 
 class ExampleDelta(BaseDelta):
@@ -15,7 +16,11 @@ class ExampleDelta(BaseDelta):
     through a per-level linear layer plus a learned level embedding. One
     residual self-attention over all tokens, through the project's shared
     :func:`~onediff_kit.models.attention.attention`, lets the cells see each
-    other. Output: ``(B, len(levels) * grid**2, out_channels)``.
+    other. ``forward`` returns a
+    :class:`~onediff_kit.models.bases.DeltaOutput` with the tokens
+    ``(B, len(levels) * grid**2, out_channels)``; it exposes no attention.
+    ``attn_backend`` is the attention backend ``OneDiff`` sets on every
+    layer that declares one (None = ``auto``).
 
     Args:
         in_channels (Sequence[int]): channels of each encoder level; injected
@@ -34,13 +39,8 @@ class ExampleDelta(BaseDelta):
         if out_channels % num_heads:
             raise ValueError(f'delta.num_heads={num_heads} must divide '
                              f'delta.out_channels={out_channels}')
-        n = len(in_channels)
-        for level in levels:
-            if not -n <= level < n:
-                raise IndexError(
-                    f'delta.levels: {level} is out of range for an encoder '
-                    f'with {n} levels {list(in_channels)}')
-        self.levels = [level % n for level in levels]
+        self.levels = [check_level(level, in_channels, 'delta.levels')
+                       for level in levels]
         self.grid = grid
         self.out_channels = out_channels
         self.proj = nn.ModuleList(
@@ -51,8 +51,9 @@ class ExampleDelta(BaseDelta):
         self.num_heads = num_heads
         self.norm = nn.LayerNorm(out_channels)
         self.qkv = nn.Linear(out_channels, 3 * out_channels)
+        self.attn_backend = None  # set by OneDiff(attn_backend=...)
 
-    def forward(self, feats):
+    def forward(self, feats, need_attention=False):
         tokens = []
         for i, level in enumerate(self.levels):
             feat = feats[level]  # (B, 2, C, h, w); [:, 0] before, [:, 1] after
@@ -67,5 +68,6 @@ class ExampleDelta(BaseDelta):
                 2, 0, 3, 1, 4)
         # attention() returns a pair (out, weights), not a tensor; weights is
         # None unless need_weights=True.
-        out, _ = attention(q, k, v)  # (B, H, N, d / H)
-        return x + out.transpose(1, 2).reshape(b, n, d)
+        out, _ = attention(q, k, v, backend=self.attn_backend)
+        # out: (B, H, N, d / H)
+        return DeltaOutput(x + out.transpose(1, 2).reshape(b, n, d))

@@ -3,7 +3,7 @@ import os
 
 import torch
 
-from onediff_kit.models.bases import BaseDecoder
+from onediff_kit.models.bases import BaseDecoder, DecoderOutput
 from onediff_kit.registry import MODELS
 
 
@@ -219,7 +219,11 @@ class HFCausalLMDecoder(BaseDecoder):
             eos_token_id=self.tokenizer.eos_token_id,
             pad_token_id=self.tokenizer.pad_token_id, **beam_args)
 
-    def predict(self, prefix, data_samples):
-        ids = self.generate(prefix, data_samples)
-        return [self.tokenizer.decode(row, skip_special_tokens=True).strip()
-                for row in ids.tolist()]
+    def predict(self, prefix, data_samples, num_beams=None, max_length=None):
+        """Captions (:class:`DecoderOutput`, no beams listed) for the batch;
+        ``num_beams`` and ``max_length`` of None are the configured ones."""
+        ids = self.generate(prefix, data_samples, num_beams=num_beams,
+                            max_length=max_length)
+        return DecoderOutput([
+            self.tokenizer.decode(row, skip_special_tokens=True).strip()
+            for row in ids.tolist()])

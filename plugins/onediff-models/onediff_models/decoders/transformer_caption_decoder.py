@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from onediff_kit.config_check import ConfigError
 from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
-from onediff_kit.models.bases import BaseDecoder
+from onediff_kit.models.bases import BaseDecoder, DecoderOutput
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.registry import MODELS
 
@@ -289,7 +289,7 @@ class TransformerCaptionDecoder(BaseDecoder):
         kwargs = dict(max_length=max_length, eos_id=tok.eos_id,
                       pad_id=tok.pad_id)
         if num_beams == 1:
-            return greedy_search(step, self._reorder, state, first, **kwargs)
+            return greedy_search(step, state, first, **kwargs)
         return beam_search(step, self._reorder, state, first,
                            num_beams=num_beams, length_penalty=length_penalty,
                            return_hypotheses=return_hypotheses, **kwargs)
@@ -326,18 +326,28 @@ class TransformerCaptionDecoder(BaseDecoder):
                 out[key] = value[index]
         return out
 
-    def predict(self, prefix, data_samples):
-        """Captions (list of str) for the batch."""
-        ids = self.generate(prefix, data_samples)
-        return [self.tokenizer.decode(row) for row in ids.tolist()]
+    def predict(self, prefix, data_samples, num_beams=None, max_length=None):
+        """Captions and, with beam search, every finished beam with its
+        score (:class:`DecoderOutput`; greedy search lists none).
 
-    def predict_with_beams(self, prefix, data_samples):
-        """Captions and every finished beam with its score (see
-        ``BaseDecoder``); greedy search lists none."""
-        if self.num_beams == 1:
-            return self.predict(prefix, data_samples), None
+        Args:
+            prefix (Tensor): ``(B, T, D)`` visual prefix.
+            data_samples (list): the batch's samples (their ``prompt``).
+            num_beams (int, optional): beam size of this call; None: the
+                configured ``num_beams``.
+            max_length (int, optional): most generated tokens of this call;
+                None: the configured ``max_length``.
+        """
+        num_beams = num_beams or self.num_beams
+        decode = self.tokenizer.decode
+        if num_beams == 1:
+            ids = self.generate(prefix, data_samples, num_beams=1,
+                                max_length=max_length)
+            return DecoderOutput([decode(row) for row in ids.tolist()])
         ids, hypotheses = self.generate(prefix, data_samples,
+                                        num_beams=num_beams,
+                                        max_length=max_length,
                                         return_hypotheses=True)
-        beams = [[(self.tokenizer.decode(tokens), score)
-                  for score, tokens in found] for found in hypotheses]
-        return [self.tokenizer.decode(row) for row in ids.tolist()], beams
+        beams = [[(decode(tokens), score) for score, tokens in found]
+                 for found in hypotheses]
+        return DecoderOutput([decode(row) for row in ids.tolist()], beams)

@@ -65,12 +65,3 @@ class FFNBlock(nn.Module):
 
     def forward(self, x):
         return self.norm(x + self.drop(self.fc2(self.act(self.fc1(x)))))
-
-
-def check_level(level, in_channels, key):
-    """Validate a level index against the encoder's levels."""
-    n = len(in_channels)
-    if not -n <= level < n:
-        raise IndexError(f'{key}={level} is out of range for an encoder with '
-                         f'{n} levels {list(in_channels)}')
-    return level % n

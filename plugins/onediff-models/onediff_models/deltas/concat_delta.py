@@ -3,9 +3,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
-from onediff_models.deltas.common import check_level
 
 
 @MODELS.register_module()
@@ -31,8 +31,9 @@ class ConcatDelta(BaseDelta):
             nn.Conv2d(2 * c, embed_dims, 1), nn.GELU(),
             nn.Conv2d(embed_dims, embed_dims, 1))
 
-    def forward(self, feats):
+    def forward(self, feats, need_attention=False):
+        """Tokens ``(B, grid**2, embed_dims)``; no attention."""
         feat = feats[self.level]
         x = self.fuse(torch.cat([feat[:, 0], feat[:, 1]], dim=1))
         x = F.adaptive_avg_pool2d(x, self.grid)
-        return x.flatten(2).transpose(1, 2)
+        return DeltaOutput(x.flatten(2).transpose(1, 2))

@@ -3,10 +3,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 from onediff_models.deltas.common import (AttentionBlock, FFNBlock,
-                                          check_level, sincos_2d)
+                                          sincos_2d)
 
 
 class CrossLayer(nn.Module):
@@ -58,7 +59,8 @@ class CrossTransformerDelta(BaseDelta):
             CrossLayer(embed_dims, num_heads, ffn_dims, dropout)
             for _ in range(num_layers))
 
-    def forward(self, feats):
+    def forward(self, feats, need_attention=False):
+        """``2 * grid**2`` tokens (A's grid, then B's); no attention."""
         feat = feats[self.level]
         b, _, _, h, w = feat.shape
         x = self.proj(feat.flatten(3).transpose(2, 3))  # (B, 2, h*w, D)
@@ -70,4 +72,5 @@ class CrossTransformerDelta(BaseDelta):
         out = torch.stack([a, bb], 1).transpose(2, 3).reshape(
             b * 2, self.embed_dims, h, w)
         out = F.adaptive_avg_pool2d(out, self.grid)
-        return out.flatten(2).transpose(1, 2).reshape(b, -1, self.embed_dims)
+        return DeltaOutput(
+            out.flatten(2).transpose(1, 2).reshape(b, -1, self.embed_dims))

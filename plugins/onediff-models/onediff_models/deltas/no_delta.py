@@ -1,5 +1,5 @@
 """No delta module: the decoder sees only the image tokens."""
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
 from onediff_kit.registry import MODELS
 
 
@@ -16,6 +16,8 @@ class NoDelta(BaseDelta):
         super().__init__(init_cfg=init_cfg)
         self.out_channels = in_channels[-1]
 
-    def forward(self, feats):
+    def forward(self, feats, need_attention=False):
+        """No tokens ``(B, 0, C)`` and no attention."""
         feat = feats[-1]
-        return feat.new_zeros(feat.shape[0], 0, self.out_channels)
+        return DeltaOutput(feat.new_zeros(feat.shape[0], 0,
+                                          self.out_channels))

@@ -2,9 +2,9 @@
 import torch
 import torch.nn as nn
 
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
-from onediff_models.deltas.common import check_level
 
 
 @MODELS.register_module()
@@ -13,19 +13,18 @@ class SubtractDelta(BaseDelta):
 
     Each image's attention map is predicted from its features and the
     difference; the attended features of A and B and their difference are
-    the three delta tokens.
+    the three delta tokens. With ``need_attention`` it returns the two maps.
 
     Args:
         in_channels (sequence[int]): channels per encoder level (injected).
         level (int): which encoder level to use.
         embed_dims (int): width of the output tokens.
-        keep_attention (bool): ``forward_with_attention`` returns the two
-            attention maps ``(B, 2, h, w)`` (before, after); off, None.
         init_cfg (dict, optional): mmengine init config.
     """
+    exposes_attention = True
 
     def __init__(self, in_channels, level=-1, embed_dims=256,
-                 keep_attention=False, init_cfg=None):
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.level = check_level(level, in_channels, 'delta.level')
         c = in_channels[self.level]
@@ -35,14 +34,10 @@ class SubtractDelta(BaseDelta):
             nn.Conv2d(embed_dims, 1, 1))
         self.proj = nn.Linear(3 * c, embed_dims)
         self.type_embed = nn.Parameter(torch.randn(3, embed_dims) * 0.02)
-        self.keep_attention = keep_attention
 
-    def forward(self, feats):
-        return self.forward_with_attention(feats)[0]
-
-    def forward_with_attention(self, feats):
-        """Delta tokens and, with ``keep_attention``, the two images'
-        attention maps ``(B, 2, h, w)``; else None."""
+    def forward(self, feats, need_attention=False):
+        """The three delta tokens and, with ``need_attention``, the two
+        images' attention maps ``(B, 2, h, w)`` (before, after)."""
         feat = feats[self.level]
         a, b = feat[:, 0], feat[:, 1]
         diff = b - a
@@ -60,5 +55,6 @@ class SubtractDelta(BaseDelta):
             torch.cat([l_a, l_a, l_diff], dim=1),
             torch.cat([l_b, l_b, l_diff], dim=1),
         ], dim=1)
-        attention = torch.stack(maps, 1) if self.keep_attention else None
-        return self.proj(tokens) + self.type_embed, attention
+        return DeltaOutput(
+            self.proj(tokens) + self.type_embed,
+            attention=torch.stack(maps, 1) if need_attention else None)

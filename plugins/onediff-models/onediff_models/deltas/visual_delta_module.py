@@ -6,10 +6,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
-from onediff_kit.models.bases import BaseDelta
+from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 from onediff_models.deltas.common import (AttentionBlock, FFNBlock,
-                                          check_level, sincos_2d)
+                                          sincos_2d)
 
 
 def minilm_path():
@@ -90,19 +91,16 @@ class VisualDeltaModule(BaseDelta):
             that memory token's place, so the delta tokens start out
             looking where the two images differ. None: no prior (the
             paper's design).
-        keep_attention (bool): ``forward_with_attention`` returns the last
-            layer's cross-attention weights (head-averaged), for heat maps
-            and the pointing game; off, it returns None and computes none.
-            ``forward`` (training) never computes them.
         init_cfg (dict, optional): mmengine init config.
     """
+    exposes_attention = True
 
     def __init__(self, in_channels, num_tokens=8, num_layers=6,
                  embed_dims=384, num_heads=12, ffn_dims=1536, levels=None,
                  level_pool=None, dropout=0.1, bert_init='minilm',
                  bert_layers=None, bert_init_cross=True,
                  with_difference=False, fuse_images=False,
-                 change_prior=None, keep_attention=False, init_cfg=None):
+                 change_prior=None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         levels = tuple(range(len(in_channels))) if levels is None else tuple(
             check_level(i, in_channels, 'delta.levels') for i in levels)
@@ -113,10 +111,11 @@ class VisualDeltaModule(BaseDelta):
         self.eps = 1e-12
         self.with_difference = with_difference
         self.fuse_images = fuse_images
+        # The token groups of each memory level (DeltaOutput.memory_groups).
         if fuse_images:
-            self.memory_groups = ('pair', )
+            self.groups = ('pair', )
         else:
-            self.memory_groups = ('before', 'after') + (
+            self.groups = ('before', 'after') + (
                 ('difference', ) if with_difference else ())
         fused = (3 if with_difference else 2) if fuse_images else 1
         self.input_proj = nn.ModuleList(
@@ -128,9 +127,9 @@ class VisualDeltaModule(BaseDelta):
             nn.Linear(in_channels[i], embed_dims) for i in levels
         ) if with_difference and not fuse_images else None
         self.level_embed = nn.Parameter(torch.zeros(len(levels), embed_dims))
-        # One identity embedding per token group of memory_groups.
+        # One identity embedding per token group.
         self.image_embed = nn.Parameter(
-            torch.zeros(len(self.memory_groups), embed_dims))
+            torch.zeros(len(self.groups), embed_dims))
         self.change_scale = nn.Parameter(torch.tensor(
             float(change_prior))) if change_prior is not None else None
         self.delta_tokens = nn.Parameter(
@@ -143,8 +142,6 @@ class VisualDeltaModule(BaseDelta):
         self.bert_init = bert_init
         self.bert_layers = bert_layers
         self.bert_init_cross = bert_init_cross
-        self.keep_attention = keep_attention
-        self.memory_shapes = None
 
     def init_weights(self):
         super().init_weights()
@@ -202,15 +199,13 @@ class VisualDeltaModule(BaseDelta):
         print_log(f'VisualDeltaModule: initialised from {path} (BERT layers '
                   f'{index})', logger='current')
 
-    def memory(self, feats):
-        """Tokens of every chosen level of both images ``(B, M, D)``: per
-        level, one ``h*w`` group per name in ``memory_groups`` (A's tokens,
-        B's tokens and B - A's; or the fused tokens)."""
-        return self._memory(feats)[0]
-
     def _memory(self, feats):
-        """The memory and, per memory token, the standardised size of
-        ``B - A`` at its place ``(B, M)``."""
+        """The memory ``(B, M, D)``, per memory token the standardised size
+        of ``B - A`` at its place ``(B, M)``, and ``(h, w)`` per level.
+
+        The memory holds, level after level, one ``h*w`` group per name in
+        ``self.groups`` (A's tokens, B's tokens and B - A's; or the fused
+        tokens)."""
         tokens, changes, shapes = [], [], []
         for j, level in enumerate(self.levels):
             feat = feats[level]
@@ -237,20 +232,15 @@ class VisualDeltaModule(BaseDelta):
                 size.std(1, correction=0, keepdim=True) + 1e-6)
             changes.append(z.repeat(1, x.shape[1]))
             shapes.append((h, w))
-        self.memory_shapes = shapes
-        return torch.cat(tokens, dim=1), torch.cat(changes, dim=1)
+        return (torch.cat(tokens, dim=1), torch.cat(changes, dim=1),
+                tuple(shapes))
 
-    def forward(self, feats):
-        return self._run(feats, need_weights=False)[0]
-
-    def forward_with_attention(self, feats):
-        """Delta tokens and, with ``keep_attention``, the last layer's
-        head-averaged cross-attention ``(B, T, M)`` over the memory
-        (``memory_shapes``, ``memory_groups``); else None."""
-        return self._run(feats, need_weights=self.keep_attention)
-
-    def _run(self, feats, need_weights):
-        memory, change = self._memory(feats)
+    def forward(self, feats, need_attention=False):
+        """The delta tokens and, with ``need_attention``, the last layer's
+        head-averaged cross-attention ``(B, T, M)`` over the memory, whose
+        layout ``memory_shapes`` and ``memory_groups`` describe (training
+        computes none)."""
+        memory, change, shapes = self._memory(feats)
         bias = None
         if self.change_scale is not None:
             # (B, 1, 1, M): the same prior for every head and delta token.
@@ -261,5 +251,7 @@ class VisualDeltaModule(BaseDelta):
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
             x, weights = layer(x, memory, bias=bias,
-                               need_weights=need_weights and last)
-        return x, (weights.mean(dim=1) if weights is not None else None)
+                               need_weights=need_attention and last)
+        return DeltaOutput(
+            x, attention=weights.mean(dim=1) if weights is not None else None,
+            memory_shapes=shapes, memory_groups=self.groups)

@@ -5,6 +5,7 @@ import math
 import torch
 
 from onediff_kit.models.bases import BaseEncoder
+from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 
 
@@ -53,10 +54,8 @@ class HFVisionEncoder(BaseEncoder):
         self.layers = tuple(layers)
         n_states = cfg.num_hidden_layers + 1
         for layer in self.layers:
-            if not -n_states <= layer < n_states:
-                raise IndexError(
-                    f'encoder.layers: {layer} is out of range; the model has '
-                    f'{n_states} hidden states (0 = embeddings)')
+            check_level(layer, n_states, 'encoder.layers',
+                        'hidden states (0 = embeddings)')
         self.patch_size = getattr(cfg, 'patch_size', None)
         self._interp = 'interpolate_pos_encoding' in inspect.signature(
             self.model.forward).parameters
