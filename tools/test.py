@@ -2,6 +2,8 @@
 
 Writes into the work dir: the predictions in COCO results format, the scores
 as JSON and a markdown table (via the test evaluator's ``output_dir``).
+``--scale 100`` also prints the scores x100, as IDC papers report them; the
+files keep the raw values.
 """
 import os
 
@@ -46,6 +48,8 @@ def parse_args(argv=None):
         '--debug',
         action='store_true',
         help='print the full traceback of config and input errors')
+    from onediff_kit.cli.eval import add_scale_argument
+    add_scale_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -95,8 +99,20 @@ def main(argv=None):
     with runner_console(args.verbose):
         runner = Runner.from_cfg(cfg)
     metrics = runner.test()
+    print_scaled(metrics, args.scale)
     close_process_group()
     return metrics
+
+
+def print_scaled(metrics, scale):
+    """With ``--scale 100``, print the test scores x100 as IDC papers do
+    (rank 0, so before the process group closes; the score files in the
+    work dir keep the raw values)."""
+    from mmengine.dist import is_main_process
+
+    from onediff_kit.evaluation.report import format_metric_tables
+    if scale != 1 and is_main_process():
+        print(format_metric_tables(metrics, scale), flush=True)
 
 
 def cli(argv=None):

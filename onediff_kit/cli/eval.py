@@ -10,6 +10,7 @@ def run(args):
     from onediff_kit.data.manifest import ManifestError
     from onediff_kit.evaluation import (EvaluationInputError, format_table,
                                         score_files)
+    from onediff_kit.evaluation.report import scale_note
 
     # This command prints the warnings and the protocol itself.
     if MMLogger.check_instance_created('onediff_eval'):
@@ -38,9 +39,11 @@ def run(args):
         return 1
     for w in result['warnings']:
         print(f'warning: {w}', file=sys.stderr)
+    if args.scale != 1:
+        print(scale_note(args.scale) + '\n')
     print(
         format_table(result['scores'], result['per_type'], args.digits,
-                     result['counts'].get('pairs')))
+                     result['counts'].get('pairs'), scale=args.scale))
     print(f'\nprotocol: {result["protocol"]}')
     if args.semantic:
         sem = result['semantic']
@@ -48,7 +51,7 @@ def run(args):
               f'({sem["counts"]["pairs"]} pairs with scene truth, '
               f'{sem["counts"]["skipped"]} skipped):')
         print(format_table(sem['scores'], sem['per_type'], args.digits,
-                           sem['counts']['pairs']))
+                           sem['counts']['pairs'], scale=args.scale))
     if args.out:
         payload = dict(
             preds=osp.abspath(args.preds),
@@ -68,6 +71,17 @@ def run(args):
             json.dump(payload, f, indent=2, ensure_ascii=False)
         print(f'wrote {args.out}')
     return 0
+
+
+def add_scale_argument(parser):
+    """``--scale 1|100``, shared by ``onediff eval`` and tools/test.py."""
+    parser.add_argument(
+        '--scale',
+        type=int,
+        default=1,
+        choices=[1, 100],
+        help='print the tables x100, the scale of IDC papers (CIDEr 2.49 '
+        'shows as 249); the JSON output keeps the raw values (default: 1)')
 
 
 def add_parser(subparsers):
@@ -131,5 +145,8 @@ def add_parser(subparsers):
     p.add_argument(
         '--java', default='java', help='the Java executable (default: java)')
     p.add_argument(
-        '--digits', type=int, default=4, help='decimals in the table')
+        '--digits',
+        type=int,
+        help='decimals in the table (default: 4, or 2 with --scale 100)')
+    add_scale_argument(p)
     p.set_defaults(func=run)

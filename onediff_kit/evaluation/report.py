@@ -1,8 +1,38 @@
-"""Writing an evaluation's predictions, scores and a readable table."""
+"""Writing an evaluation's predictions, scores and a readable table.
+
+Scores are stored raw (BLEU 0-1, CIDEr-D 0-10). Image difference captioning
+papers, like image captioning ones, print them x100 (CIDEr 2.49 is 249):
+the tables take a ``scale`` for that; the JSON files never do.
+"""
 import json
 import os
 import os.path as osp
 from collections import OrderedDict
+
+#: the scale IDC papers report BLEU, METEOR, ROUGE-L, CIDEr and SPICE in
+PAPER_SCALE = 100
+SCALES = (1, PAPER_SCALE)
+
+
+def check_scale(scale):
+    """``scale`` if it is 1 (raw) or 100 (the papers'), else ValueError."""
+    if scale not in SCALES:
+        raise ValueError(f'scale must be 1 (raw scores) or {PAPER_SCALE} '
+                         f'(the scale of IDC papers), got {scale!r}')
+    return scale
+
+
+def default_digits(scale):
+    """Decimals shown: 4 for raw scores, 2 at the papers' scale."""
+    return 4 if scale == 1 else 2
+
+
+def scale_note(scale):
+    """The line that says a table is not in raw units ('' for raw)."""
+    if scale == 1:
+        return ''
+    return (f'scores x{scale} (the scale of IDC papers: CIDEr 2.49 is shown '
+            f'as 249); the JSON files keep the raw values')
 
 
 def split_metric_keys(metrics, prefix='caption'):
@@ -31,26 +61,34 @@ def split_metric_keys(metrics, prefix='caption'):
     return overall, per_type
 
 
-def format_table(scores, per_type=None, digits=4, n=None):
+def format_table(scores, per_type=None, digits=None, n=None, scale=1):
     """A markdown table: one row for all pairs, one per change type.
 
     Args:
-        scores (dict[str, float]): metric name -> score over all pairs.
+        scores (dict[str, float]): metric name -> raw score over all pairs.
         per_type (dict[str, dict], optional): type -> {``n``, metric ->
             score}.
-        digits (int): decimals shown. Defaults to 4.
+        digits (int, optional): decimals shown. Defaults to 4 for raw
+            scores and 2 at ``scale=100``.
         n (int, optional): number of pairs, shown in the ``all`` row.
+        scale (int): 1 shows the raw scores, 100 the scores x100 as IDC
+            papers print them (pair counts are never scaled). Defaults to 1.
 
     Returns:
         str: the table, lines joined by ``\\n``.
     """
+    check_scale(scale)
+    digits = default_digits(scale) if digits is None else digits
+
+    def cell(value):
+        return f'{value * scale:.{digits}f}'
+
     names = list(scores)
     rows = [['all', '' if n is None else str(n)] +
-            [f'{scores[name]:.{digits}f}' for name in names]]
+            [cell(scores[name]) for name in names]]
     for group, values in (per_type or {}).items():
         rows.append([group, str(values.get('n', ''))] + [
-            f'{values[name]:.{digits}f}' if name in values else '-'
-            for name in names
+            cell(values[name]) if name in values else '-' for name in names
         ])
     header = ['pairs', 'n'] + names
     widths = [
@@ -64,6 +102,34 @@ def format_table(scores, per_type=None, digits=4, n=None):
 
     out = [line(header), '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
     return '\n'.join(out + [line(r) for r in rows])
+
+
+def format_metric_tables(metrics, scale=1, digits=None):
+    """One titled table per metric prefix (``caption``, ``semantic``,
+    ``pointing``) of an evaluator's flat result, e.g. ``runner.test()``'s.
+
+    Args:
+        metrics (dict[str, float]): keys ``prefix/name`` and
+            ``prefix/group/name``.
+        scale (int): 1 or 100, see :func:`format_table`. Defaults to 1.
+        digits (int, optional): decimals, see :func:`format_table`.
+
+    Returns:
+        str: the tables, with :func:`scale_note` first when scaled.
+    """
+    prefixes = []
+    for key in metrics:
+        prefix = key.split('/')[0] if '/' in key else ''
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    parts = [scale_note(scale)] if scale != 1 else []
+    for prefix in prefixes:
+        overall, per_type = split_metric_keys(metrics, prefix)
+        if not overall:
+            continue
+        table = format_table(overall, per_type, digits, scale=scale)
+        parts.append(f'{prefix or "scores"}:\n{table}')
+    return '\n\n'.join(parts)
 
 
 def write_predictions(path, predictions):
@@ -97,7 +163,8 @@ def write_report(work_dir,
                  counts=None,
                  warnings=None,
                  file_prefix=''):
-    """Write ``predictions.json``, ``scores.json`` and ``scores.md``.
+    """Write ``predictions.json``, ``scores.json`` (raw scores) and
+    ``scores.md`` (the raw table, then the same x100 as papers print it).
 
     Args:
         work_dir (str): directory to write into (created if needed).
@@ -132,8 +199,11 @@ def write_report(work_dir,
         json.dump(payload, f, ensure_ascii=False, indent=2)
     with open(paths['table'], 'w', encoding='utf-8') as f:
         f.write('# Caption scores\n\n')
-        table = format_table(scores, per_type, n=(counts or {}).get('pairs'))
-        f.write(table + '\n\n')
+        n = (counts or {}).get('pairs')
+        f.write(format_table(scores, per_type, n=n) + '\n\n')
+        f.write(f'The same, {scale_note(PAPER_SCALE)}:\n\n')
+        f.write(format_table(scores, per_type, n=n, scale=PAPER_SCALE) +
+                '\n\n')
         f.write(f'Protocol: {protocol}\n')
         if warnings:
             f.write('\nWarnings:\n\n' + ''.join(f'- {w}\n' for w in warnings))
