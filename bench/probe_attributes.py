@@ -120,7 +120,7 @@ def main():
         with torch.no_grad():
             feats = model.encoder(data['inputs'])
             if args.checkpoint:
-                tokens.append(model.delta(feats).flatten(1).numpy())
+                tokens.append(model.delta(feats).tokens.flatten(1).numpy())
         levels = levels or [[] for _ in feats]
         size = inputs.shape[-1]
         for i, rec in enumerate(chunk):
