@@ -4,98 +4,34 @@
     >>> captioner = DiffCaptioner('configs/onediff/x.py', 'iter_8000.pth')
     >>> captioner.caption('before.png', 'after.jpg')
     'the red cube is gone .'
+
+A thin layer over two things the config already defines: the test
+dataset, which gives the pipeline and the task prompts (built without
+reading its manifest), and the model, whose ``predict`` takes the decoding
+options.
 """
-import contextlib
-import inspect
 import os.path as osp
 
 import numpy as np
 import torch
 
-from onediff_kit.apis.image_inputs import is_path, to_rgb_array
+from onediff_kit.apis.build import (CaptionerError, build_inference_dataset,
+                                    load_config, resolve_device)
+from onediff_kit.data.image_inputs import is_path, to_rgb_array
 from onediff_kit.runtime import init
-
-FALLBACK_PROMPT = 'Describe the difference between the two images.'
-
-
-class CaptionerError(RuntimeError):
-    """The config or the checkpoint cannot make a captioner; the message
-    names the file and the reason."""
-
-
-def load_config(config, cfg_options=None):
-    """An mmengine Config from a path (or a Config), with overrides.
-
-    Args:
-        config (str | Path | Config): the config file or object.
-        cfg_options (dict, optional): dotted keys to override.
-
-    Raises:
-        FileNotFoundError: the file does not exist.
-        CaptionerError: the file does not parse or has no ``model``.
-    """
-    from mmengine.config import Config
-    if isinstance(config, Config):
-        cfg = config.copy()
-        name = cfg.filename or '<Config>'
-    else:
-        name = str(config)
-        if not osp.isfile(name):
-            raise FileNotFoundError(f'config {name} not found')
-        try:
-            cfg = Config.fromfile(name)
-        except Exception as exc:
-            raise CaptionerError(f'cannot read config {name}: '
-                                 f'{type(exc).__name__}: {exc}') from None
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if not isinstance(cfg.get('model'), dict):
-        raise CaptionerError(f'config {name} has no `model` dict')
-    return cfg
-
-
-def resolve_device(device=None):
-    """``None`` -> ``'cuda'`` when available, else ``'cpu'``; check others.
-    """
-    if device is None:
-        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f'bad device {device!r}: {exc}') from None
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise CaptionerError(f'device {str(device)!r} asked for but CUDA is '
-                             'not available; use device="cpu"')
-    return device
-
-
-def _dataset_cfg(cfg):
-    """The test (else val) dataset config that holds the pipeline."""
-    for key in ('test_dataloader', 'val_dataloader'):
-        loader = cfg.get(key)
-        dataset = loader.get('dataset') if isinstance(loader, dict) else None
-        if isinstance(dataset, dict) and dataset.get('pipeline'):
-            return key, dataset
-    raise CaptionerError(
-        f'config {cfg.filename}: no test_dataloader.dataset.pipeline (or '
-        'val_dataloader.dataset.pipeline) to prepare images with')
-
-
-def _is_loader(transform_cfg):
-    return str(transform_cfg.get('type', '')).split('.')[-1] == 'LoadImagePair'
 
 
 class DiffCaptioner:
     """Build a OneDiff model from a config, load a checkpoint, caption.
 
     The checkpoint alone provides the decoder's tokenizer (it is stored in
-    the decoder's state), so the training manifests named in
-    ``decoder.vocab_manifests`` are not read. Images go through the
-    config's test pipeline (``test_dataloader.dataset.pipeline``): file
-    paths through all of it (``LoadImagePair`` and its guards), in-memory
-    images (PIL or numpy; grey, RGBA, palette, 16-bit) converted to RGB and
-    handed to the transforms after ``LoadImagePair``. The two images of a
-    pair may differ in size and format.
+    the decoder's state). Images and prompts are prepared by the config's
+    test dataset (``test_dataloader.dataset``, built without reading its
+    manifest): its ``pipeline`` takes file paths through every guard of
+    the loading step and in-memory images (PIL or numpy; grey, RGBA,
+    palette, 16-bit) converted to RGB the same way; its ``prompts`` give
+    each task's prompt. The two images of a pair may differ in size and
+    format.
 
     Args:
         config (str | Path | Config): the training config.
@@ -107,7 +43,7 @@ class DiffCaptioner:
         max_length (int, optional): most generated tokens; None keeps the
             config's ``decoder.max_length``.
         task (str, optional): task whose prompt the decoder gets (a key of
-            the dataset's ``task_prompts``); None = the first one.
+            the dataset's ``prompts``); None = the first one.
         prompt (str, optional): a prompt given directly (beats ``task``).
         batch_size (int): pairs per forward pass in :meth:`caption_batch`.
         cfg_options (dict, optional): config overrides (dotted keys).
@@ -129,39 +65,28 @@ class DiffCaptioner:
         self.config_name = str(self.cfg.filename or config)
         self.checkpoint = str(checkpoint)
         self.device = resolve_device(device)
-        self.num_beams = (None if num_beams is None else
-                          _positive_int(num_beams, 'num_beams'))
-        self.max_length = (None if max_length is None else
-                           _positive_int(max_length, 'max_length'))
+        self.num_beams = _optional_positive(num_beams, 'num_beams')
+        self.max_length = _optional_positive(max_length, 'max_length')
         self.task = task
         self.prompt = prompt
         self.batch_size = _positive_int(batch_size, 'batch_size')
         with DefaultScope.overwrite_default_scope('onediff_kit'):
             self.model = self._build_model(strict)
-            self._build_pipeline()
+            self.dataset = build_inference_dataset(self.cfg,
+                                                   self.config_name)
 
-    # ------------------------------------------------------------ set-up
     def _build_model(self, strict):
-        from mmengine.runner.checkpoint import load_checkpoint
-
         from onediff_kit.registry import MODELS
-        model_cfg = self.cfg.model.copy()
-        decoder = model_cfg.get('decoder')
-        # The tokenizer comes from the checkpoint: don't read the training
-        # manifests (slow, and usually absent where captions are made).
-        if isinstance(decoder, dict) and 'vocab_manifests' in decoder:
-            model_cfg['decoder'] = dict(decoder, vocab_manifests=[])
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
         try:
-            model = MODELS.build(model_cfg)
+            model = MODELS.build(self.cfg.model)
         except Exception as exc:
             raise CaptionerError(
                 f'config {self.config_name}: cannot build the model: '
                 f'{type(exc).__name__}: {exc}') from None
         try:
-            load_checkpoint(model, self.checkpoint, map_location='cpu',
-                            strict=strict, logger='current')
+            self._load_weights(model, strict)
         except Exception as exc:
             first = str(exc).strip().splitlines()
             raise CaptionerError(
@@ -170,40 +95,29 @@ class DiffCaptioner:
                 f'{" ".join(first[:6])}') from None
         return model.to(self.device).eval()
 
-    def _build_pipeline(self):
-        from onediff_kit.registry import DATASETS, TRANSFORMS
-        key, dataset = _dataset_cfg(self.cfg)
-        steps = list(dataset['pipeline'])
-        try:
-            built = [TRANSFORMS.build(t) if isinstance(t, dict) else t
-                     for t in steps]
-        except Exception as exc:
-            raise CaptionerError(
-                f'config {self.config_name}: {key}.dataset.pipeline: '
-                f'{type(exc).__name__}: {exc}') from None
-        loads = [i for i, t in enumerate(steps)
-                 if isinstance(t, dict) and _is_loader(t)]
-        self.loader = built[loads[0]] if loads else None
-        self.transforms = built[loads[0] + 1:] if loads else built
-        self.task_prompts = dict(dataset.get('task_prompts') or
-                                 self.cfg.get('task_prompts') or {})
-        default = dataset.get('default_prompt')
-        if default is None:
-            cls = DATASETS.get(dataset.get('type', ''))
-            param = (inspect.signature(cls).parameters.get('default_prompt')
-                     if inspect.isclass(cls) else None)
-            default = (param.default if param is not None and
-                       param.default is not inspect.Parameter.empty else
-                       FALLBACK_PROMPT)
-        self.default_prompt = default
+    def _load_weights(self, model, strict):
+        """Load ``self.checkpoint`` into ``model`` (on the CPU)."""
+        from mmengine.runner.checkpoint import load_checkpoint
+        load_checkpoint(model, self.checkpoint, map_location='cpu',
+                        strict=strict, logger='current')
 
-    # ----------------------------------------------------------- options
+    # ----------------------------------------------------------- prompts
+    @property
+    def task_prompts(self):
+        """Task -> prompt, the test dataset's ``prompts``."""
+        return self.dataset.prompts
+
+    @property
+    def default_prompt(self):
+        """The test dataset's prompt of a task it has none for."""
+        return self.dataset.default_prompt
+
     def prompt_for(self, task=None, prompt=None):
         """The decoder prompt for a call's ``task``/``prompt`` options.
 
         Order: ``prompt``, ``task``, the constructor's ``prompt`` and
-        ``task``, the first of the config's ``task_prompts``, the dataset's
-        default prompt.
+        ``task``, the first of the dataset's ``prompts``, its default
+        prompt.
 
         Raises:
             KeyError: an unknown task (the message lists the known ones).
@@ -217,7 +131,7 @@ class DiffCaptioner:
             if task not in self.task_prompts:
                 known = ', '.join(self.task_prompts) or 'none'
                 raise KeyError(f'unknown task {task!r}; the config\'s '
-                               f'task_prompts have: {known}')
+                               f'dataset prompts have: {known}')
             return self.task_prompts[task]
         if self.task_prompts:
             return next(iter(self.task_prompts.values()))
@@ -231,49 +145,9 @@ class DiffCaptioner:
             return next(iter(self.task_prompts))
         return task
 
-    @contextlib.contextmanager
-    def decoding(self, num_beams=None, max_length=None):
-        """Temporarily set the decoder's ``num_beams`` and ``max_length``.
-
-        Args:
-            num_beams (int, optional): beam size; None keeps the current.
-            max_length (int, optional): most tokens; None keeps the current.
-        """
-        decoder = self.model.decoder
-        changes = {}
-        for name, value in (('num_beams', num_beams),
-                            ('max_length', max_length)):
-            if value is None:
-                continue
-            if not hasattr(decoder, name):
-                raise ValueError(f'{type(decoder).__name__} has no {name} '
-                                 'option to override')
-            changes[name] = _positive_int(value, name)
-        old = {name: getattr(decoder, name) for name in changes}
-        try:
-            for name, value in changes.items():
-                setattr(decoder, name, value)
-            yield decoder
-        finally:
-            for name, value in old.items():
-                setattr(decoder, name, value)
-
-    @contextlib.contextmanager
-    def _keeping_attention(self, keep):
-        delta = self.model.delta
-        has = hasattr(delta, 'keep_attention')
-        old = delta.keep_attention if has else None
-        if has:
-            delta.keep_attention = bool(keep)
-        try:
-            yield has
-        finally:
-            if has:
-                delta.keep_attention = old
-
     # ------------------------------------------------------------ inputs
-    def _results(self, pair, index, task, prompt):
-        """The pipeline's input dict for one pair (before the transforms)."""
+    def _prepare(self, pair, index, task, prompt):
+        """One pair through the test dataset's pipeline."""
         if isinstance(pair, dict):
             item = dict(pair)
             for key in ('before', 'after'):
@@ -291,30 +165,18 @@ class DiffCaptioner:
             pair_id=str(item.get('pair_id', index)),
             task=self._task_name(task, prompt),
             prompt=self.prompt_for(task, prompt),
-            captions=list(item.get('captions') or []))
-        root = item.get('data_root')
-        before, after = item['before'], item['after']
-        if self.loader is not None and is_path(before) and is_path(after):
-            results.update(before_path=str(before), after_path=str(after),
-                           data_root=root)
-            return self.loader(results)
-        imgs = []
-        for key, image in (('before', before), ('after', after)):
+            captions=list(item.get('captions') or []),
+            data_root=item.get('data_root'))
+        for key in ('before', 'after'):
+            image = item[key]
             if is_path(image):
                 results[f'{key}_path'] = str(image)
-            imgs.append(to_rgb_array(
-                image, root, name=f'pair {results["pair_id"]} {key} image'))
-        results.update(imgs=imgs, img_shape=imgs[0].shape[:2],
-                       ori_shapes=tuple(im.shape[:2] for im in imgs))
-        return results
-
-    def _prepare(self, pair, index, task, prompt):
-        results = self._results(pair, index, task, prompt)
-        for transform in self.transforms:
-            results = transform(results)
-            if results is None:
-                raise ValueError(f'pair {index}: {transform!r} dropped it')
-        return results
+            else:
+                results[f'{key}_img'] = image
+        prepared = self.dataset.pipeline(results)
+        if prepared is None:
+            raise ValueError(f'pair {index}: the test pipeline dropped it')
+        return prepared
 
     # ------------------------------------------------------------ caption
     def predict(self, pairs, batch_size=None, num_beams=None, max_length=None,
@@ -334,7 +196,7 @@ class DiffCaptioner:
             prompt (str, optional): prompt for pairs without their own.
             with_attention (bool): also store ``attention_maps``
                 (``(2, h, w)`` in [0, 1], before and after) on each sample
-                when the delta module can expose its attention.
+                whose delta module exposes its attention.
             progress (bool | str): show a tqdm bar (a str is its label).
 
         Returns:
@@ -342,11 +204,14 @@ class DiffCaptioner:
             search, where the decoder lists them) and the metainfo of each
             pair, in input order.
         """
-        from onediff_kit.visualization.attention_maps import \
-            delta_module_attention_maps
         pairs = list(pairs)
-        num_beams = self.num_beams if num_beams is None else num_beams
-        max_length = self.max_length if max_length is None else max_length
+        options = dict(
+            num_beams=_optional_positive(
+                self.num_beams if num_beams is None else num_beams,
+                'num_beams'),
+            max_length=_optional_positive(
+                self.max_length if max_length is None else max_length,
+                'max_length'))
         batch_size = _positive_int(batch_size or self.batch_size,
                                    'batch_size')
         bar = None
@@ -357,32 +222,38 @@ class DiffCaptioner:
                        'captioning')
         samples = []
         try:
-            with self.decoding(num_beams, max_length), \
-                    self._keeping_attention(with_attention) as has_attn:
-                for start in range(0, len(pairs), batch_size):
-                    chunk = [
-                        self._prepare(p, start + i, task, prompt)
-                        for i, p in enumerate(pairs[start:start + batch_size])
-                    ]
-                    data = dict(inputs=[c['inputs'] for c in chunk],
-                                data_samples=[c['data_samples']
-                                              for c in chunk])
-                    out = self.model.test_step(data)
-                    if with_attention and has_attn:
-                        for sample in out:
-                            if 'delta_attention' in sample:
-                                sample.set_field(
-                                    delta_module_attention_maps(
-                                        sample.delta_attention,
-                                        self.model.delta),
-                                    'attention_maps', field_type='data')
-                    samples.extend(out)
-                    if bar is not None:
-                        bar.update(len(chunk))
+            for start in range(0, len(pairs), batch_size):
+                chunk = [
+                    self._prepare(p, start + i, task, prompt)
+                    for i, p in enumerate(pairs[start:start + batch_size])
+                ]
+                samples.extend(self._predict_chunk(chunk, options,
+                                                   with_attention))
+                if bar is not None:
+                    bar.update(len(chunk))
         finally:
             if bar is not None:
                 bar.close()
         return samples
+
+    def _predict_chunk(self, chunk, options, with_attention):
+        """The model's predictions for prepared pairs."""
+        from onediff_kit.visualization.attention_maps import \
+            delta_attention_maps
+        data = self.model.data_preprocessor(
+            dict(inputs=[c['inputs'] for c in chunk],
+                 data_samples=[c['data_samples'] for c in chunk]), False)
+        with torch.no_grad():
+            out = self.model.predict(data['inputs'], data['data_samples'],
+                                     need_attention=with_attention,
+                                     **options)
+        if with_attention:
+            for sample in out:
+                maps = sample.get('delta_attention_maps')
+                if maps is not None:
+                    sample.set_field(delta_attention_maps(maps),
+                                     'attention_maps', field_type='data')
+        return out
 
     def caption_batch(self, pairs, batch_size=None, progress=False,
                       **options):
@@ -456,5 +327,9 @@ def _positive_int(value, name):
     return int(value)
 
 
-__all__ = ['CaptionerError', 'DiffCaptioner', 'load_config',
-           'resolve_device']
+def _optional_positive(value, name):
+    return None if value is None else _positive_int(value, name)
+
+
+__all__ = ['CaptionerError', 'DiffCaptioner', 'build_inference_dataset',
+           'load_config', 'resolve_device']

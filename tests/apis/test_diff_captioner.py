@@ -109,8 +109,10 @@ def test_visualize_writes_a_png_with_heat_maps(captioner, image_files,
                                  str(out), references=['a reference'])
     maps = sample.attention_maps
     assert maps.shape[0] == 2 and 0 <= maps.min() <= maps.max() <= 1
-    # Heat maps were switched on for this call only.
-    assert captioner.model.delta.keep_attention is False
+    # Attention is asked of the model for this call only.
+    plain = captioner.predict([(image_files['jpeg'], image_files['grey'])])[0]
+    assert 'attention_maps' not in plain and 'delta_attention' not in plain
+    assert plain.pred_caption == sample.pred_caption
     with Image.open(out) as img:
         assert img.format == 'PNG'
         assert img.width >= 400 and img.height >= 400
@@ -172,3 +174,41 @@ def test_birds_to_words_sample(captioner, shared_data):
         pytest.skip(f'{left} not found')
     # Two 312x312 JPEGs: one as a path, one as a Path, through the pipeline.
     assert isinstance(captioner.caption(str(left), right), str)
+
+
+def test_reuses_the_test_datasets_pipeline_and_prompts(tiny, captioner,
+                                                      tmp_path):
+    """A thin layer: the prompts and the pipeline are the test dataset's
+    (built without reading its manifest), nothing is rebuilt by class
+    name, and decoding options never touch the decoder's attributes."""
+    from onediff_kit.data.prompted_dataset import PromptedDatasetMixin
+    dataset = captioner.dataset
+    assert isinstance(dataset, PromptedDatasetMixin)
+    assert captioner.task_prompts is dataset.prompts
+    assert dict(dataset.prompts) == TASK_PROMPTS
+    assert captioner.default_prompt == dataset.default_prompt
+    # The manifest was not read: the dataset is still lazy.
+    assert not dataset._fully_initialized
+    decoder = captioner.model.decoder
+    seen = []
+    original = type(decoder).__setattr__
+
+    def spy(self, name, value):
+        seen.append(name)
+        original(self, name, value)
+
+    type(decoder).__setattr__ = spy
+    try:
+        captioner.caption(np.zeros((32, 32, 3), np.uint8),
+                          np.ones((40, 30, 3), np.uint8), num_beams=2,
+                          max_length=3)
+    finally:
+        type(decoder).__setattr__ = original
+    assert seen == []
+    # A test dataset that declares no prompts is named in the error.
+    cfg = tmp_path / 'no_prompts.py'
+    cfg.write_text(open(tiny['config']).read() + (
+        "\ntest_dataloader['dataset'] = dict(type='ConcatDataset', "
+        "datasets=[], pipeline=test_pipeline)\n"))
+    with pytest.raises(CaptionerError, match='test_dataloader.dataset'):
+        DiffCaptioner(str(cfg), tiny['checkpoint'], 'cpu')
