@@ -13,8 +13,9 @@ def build_metric(name, **cfg):
     if METRICS.get(name) is None:
         from onediff_kit.plugin_manager import PLUGIN_ERRORS
         raise RuntimeError(
-            f'no metric "{name}" is registered; install the onediff-metrics '
-            'plugin (pip install -e plugins/onediff-metrics)' +
+            f'no metric "{name}" is registered; the onediff-metrics plugin '
+            'comes with onediff-kit (pip install .): is it installed, and '
+            'not named in ONEDIFF_DISABLE_PLUGINS?' +
             (f'. Plugin errors: {PLUGIN_ERRORS}' if PLUGIN_ERRORS else ''))
     return METRICS.build(dict(type=name, **cfg))
 
