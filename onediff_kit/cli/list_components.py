@@ -3,11 +3,25 @@ import difflib
 import inspect
 import json
 import sys
-from importlib.metadata import packages_distributions
+from importlib.metadata import entry_points, packages_distributions
 
 
-def _provider(cls, dists):
+def plugin_packages():
+    """Top-level package -> plugin name, from the ``onediff_kit.plugins``
+    entry points: one distribution may hold several plugins (onediff-kit
+    ships onediff-models, onediff-data and onediff-metrics)."""
+    from onediff_kit.hookspecs import ENTRY_POINT_GROUP
+    return {
+        ep.value.split(':')[0].split('.')[0]: ep.name
+        for ep in entry_points(group=ENTRY_POINT_GROUP)
+    }
+
+
+def _provider(cls, dists, plugins):
+    """The plugin that registered ``cls``, else its distribution."""
     top = cls.__module__.split('.')[0]
+    if top in plugins:
+        return plugins[top]
     names = dists.get(top)
     return names[0] if names else top
 
@@ -33,7 +47,7 @@ def collect_components():
     """Rows of {name, kind, provider, module} for the onediff_kit scope
     (after :func:`onediff_kit.init`, which the ``onediff`` command calls)."""
     from onediff_kit.registry import REGISTRY_KINDS
-    dists = packages_distributions()
+    dists, plugins = packages_distributions(), plugin_packages()
     rows = []
     for registry_kind, registry in REGISTRY_KINDS.items():
         registry.import_from_location()
@@ -42,7 +56,7 @@ def collect_components():
                 dict(
                     name=name,
                     kind=_kind(registry_kind, obj),
-                    provider=_provider(obj, dists),
+                    provider=_provider(obj, dists, plugins),
                     module=obj.__module__ if inspect.isclass(obj)
                     or inspect.isfunction(obj) else type(obj).__module__))
     return rows

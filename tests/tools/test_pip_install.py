@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 NOT_COPIED = {'.git', '.venv', 'work_dirs', 'data', 'build', 'dist',
               '.dist_test', '.pytest_cache'}
 FIRST_PARTY = {
-    'MMPretrainEncoder': ('encoder', 'onediff_models'),
-    'VisualDeltaModule': ('delta', 'onediff_models'),
-    'TransformerCaptionDecoder': ('decoder', 'onediff_models'),
-    'CaptionMetric': ('metric', 'onediff_metrics'),
-    'DiffCaptionDataset': ('dataset', 'onediff_data'),
+    'MMPretrainEncoder': ('encoder', 'onediff-models'),
+    'VisualDeltaModule': ('delta', 'onediff-models'),
+    'TransformerCaptionDecoder': ('decoder', 'onediff-models'),
+    'CaptionMetric': ('metric', 'onediff-metrics'),
+    'DiffCaptionDataset': ('dataset', 'onediff-data'),
 }
 PACKAGES = ('onediff_kit', 'onediff_models', 'onediff_data',
             'onediff_metrics')
@@ -83,10 +83,12 @@ def test_onediff_list_shows_first_party_plugins(pip_venv):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'failed' not in proc.stderr, proc.stderr[-3000:]
     rows = {row['name']: row for row in json.loads(proc.stdout)}
-    for name, (kind, package) in FIRST_PARTY.items():
+    for name, (kind, plugin) in FIRST_PARTY.items():
         assert name in rows, f'{name} missing from `onediff list`'
         assert rows[name]['kind'] == kind
-        assert rows[name]['module'].split('.')[0] == package
+        assert rows[name]['provider'] == plugin
+        assert rows[name]['module'].split('.')[0] == plugin.replace('-', '_')
+    assert rows['OneDiff']['provider'] == 'onediff_kit'
 
 
 def test_packages_come_from_the_pip_installed_copy(pip_venv):
