@@ -33,22 +33,15 @@ def test_missing_file_and_error_class(tmp_path):
 def test_every_jsonl_reader_uses_it(tmp_path):
     """The pair manifest, the scene captions and the vocabulary texts give
     the same file:line message for the same bad line."""
+    from onediff_data.datasets.single_image_manifest import \
+        load_single_image_manifest
+
     from onediff_kit.data import load_manifest
+    from onediff_kit.data.vocab import read_manifest_texts
     path = tmp_path / 'm.jsonl'
     path.write_text('{"x": \n', encoding='utf-8')
-    readers = [load_manifest]
-    try:
-        from onediff_data.datasets.single_image_manifest import \
-            load_single_image_manifest
-        readers.append(load_single_image_manifest)
-    except ImportError:
-        pass
-    try:
-        from onediff_models.tokenizers.word_tokenizer import \
-            read_manifest_texts
-        readers.append(lambda p: read_manifest_texts([str(p)]))
-    except ImportError:
-        pass
+    readers = [load_manifest, load_single_image_manifest,
+               lambda p: read_manifest_texts([str(p)])]
     for read in readers:
         with pytest.raises(JsonlError, match=r'm\.jsonl:1: bad JSON'):
             read(path)
