@@ -6,9 +6,9 @@ synonyms, the change types and the caption templates), so it knows every
 word a reference caption can use. A caption is matched against each
 template (``{obj}`` must be an object phrase made of attribute words ending
 in a shape, ``{new}`` and ``{old}`` attribute values); color and material
-share some templates and are told apart by the new value. A caption that matches no template falls back
-to words found in one change type's templates only, and to the attribute
-words it contains.
+share some templates and are told apart by the new value. A caption that
+matches no template falls back to words found in one change type's
+templates only, and to the attribute words it contains.
 """
 import importlib
 import re
