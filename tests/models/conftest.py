@@ -4,22 +4,8 @@ import json
 import pytest
 import torch
 
-from model_helpers import CAPTIONS, PROMPT, make_samples
-
-
-def _word_tokenizer_fast(texts):
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers
-    from tokenizers.models import WordLevel
-    from tokenizers.trainers import WordLevelTrainer
-    from transformers import PreTrainedTokenizerFast
-    specials = ['[PAD]', '[UNK]', '[BOS]', '[EOS]']
-    tok = Tokenizer(WordLevel(unk_token='[UNK]'))
-    tok.normalizer = normalizers.Lowercase()
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(texts, WordLevelTrainer(special_tokens=specials))
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='[PAD]',
-                                   unk_token='[UNK]', bos_token='[BOS]',
-                                   eos_token='[EOS]')
+from model_helpers import (CAPTIONS, PROMPT, make_samples,
+                           word_tokenizer_fast)
 
 
 @pytest.fixture
@@ -46,16 +32,14 @@ def vocab_file(manifest, tmp_path):
     return str(path)
 
 
-@pytest.fixture(scope='session', params=['gpt2', 'llama'])
-def tiny_lm_dir(request, tmp_path_factory):
-    """A tiny random causal LM + word tokenizer saved to a temp dir."""
+def _save_tiny_lm(kind, path):
+    """A tiny random causal LM (``gpt2`` or ``llama``) + word tokenizer."""
     from transformers import (AutoModelForCausalLM, GPT2Config,
                               LlamaConfig)
-    path = tmp_path_factory.mktemp(request.param)
-    tokenizer = _word_tokenizer_fast(CAPTIONS + [PROMPT, 'user assistant'])
+    tokenizer = word_tokenizer_fast(CAPTIONS + [PROMPT, 'user assistant'])
     ids = dict(vocab_size=len(tokenizer), bos_token_id=2, eos_token_id=3,
                pad_token_id=0)
-    if request.param == 'gpt2':
+    if kind == 'gpt2':
         config = GPT2Config(n_embd=32, n_layer=2, n_head=2, n_positions=128,
                             **ids)
     else:
@@ -67,6 +51,19 @@ def tiny_lm_dir(request, tmp_path_factory):
     AutoModelForCausalLM.from_config(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return str(path)
+
+
+@pytest.fixture(scope='session', params=['gpt2', 'llama'])
+def tiny_lm_dir(request, tmp_path_factory):
+    """A tiny random causal LM + word tokenizer saved to a temp dir."""
+    return _save_tiny_lm(request.param,
+                         tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture(scope='session')
+def tiny_llama_dir(tmp_path_factory):
+    """The llama of :func:`tiny_lm_dir` alone (no parametrisation)."""
+    return _save_tiny_lm('llama', tmp_path_factory.mktemp('llama_only'))
 
 
 @pytest.fixture(scope='session')

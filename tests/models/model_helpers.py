@@ -90,3 +90,19 @@ def tiny_model(**kwargs):
         image_tokens=dict(level=-1, pool=2))
     cfg.update(kwargs)
     return cfg
+
+
+def word_tokenizer_fast(texts):
+    """A word-level Hugging Face tokenizer of ``texts`` (tiny causal LMs)."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordLevel
+    from tokenizers.trainers import WordLevelTrainer
+    from transformers import PreTrainedTokenizerFast
+    specials = ['[PAD]', '[UNK]', '[BOS]', '[EOS]']
+    tok = Tokenizer(WordLevel(unk_token='[UNK]'))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(texts, WordLevelTrainer(special_tokens=specials))
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='[PAD]',
+                                   unk_token='[UNK]', bos_token='[BOS]',
+                                   eos_token='[EOS]')

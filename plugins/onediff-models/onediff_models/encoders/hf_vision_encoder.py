@@ -7,6 +7,7 @@ import torch
 from onediff_kit.models.bases import BaseEncoder
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
+from onediff_models.encoders.unused import freeze_unused
 
 
 @MODELS.register_module()
@@ -24,7 +25,9 @@ class HFVisionEncoder(BaseEncoder):
             embeddings, i = after block i; negative counts from the end).
         from_config (bool): build from ``config.json`` with random weights
             instead of loading weights (tests, training from scratch).
-        frozen (bool): freeze the whole tower (kept in eval mode).
+        frozen (bool): freeze the whole tower (kept in eval mode). Not
+            frozen, the parameters the chosen layers do not use (e.g. the
+            final norm) are frozen at build time.
         probe_size (int, optional): side of the dummy input used at build
             time; defaults to the model config's ``image_size``.
         gradient_checkpointing (bool): recompute the tower's activations in
@@ -65,8 +68,11 @@ class HFVisionEncoder(BaseEncoder):
                 p.requires_grad_(False)
             self.model.eval()
         size = probe_size or getattr(cfg, 'image_size', 224)
-        with torch.no_grad():
-            feats = self(torch.zeros(1, 2, 3, size, size))
+        if frozen:
+            with torch.no_grad():
+                feats = self(torch.zeros(1, 2, 3, size, size))
+        else:  # e.g. the final norm after the chosen layers
+            feats = freeze_unused(self, self.model, size)
         self.out_channels = tuple(f.shape[2] for f in feats)
 
     def train(self, mode=True):

@@ -2,12 +2,12 @@
 import importlib
 import inspect
 
-import torch
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 
 from onediff_kit.models.bases import BaseEncoder
 from onediff_kit.registry import MODELS
+from onediff_models.encoders.unused import freeze_unused
 from onediff_models.pretrained import resolve_pretrained
 
 
@@ -88,30 +88,11 @@ class MMPretrainEncoder(BaseEncoder):
         self.backbone = MODELS.build(backbone)
         self.pretrained = pretrained
         self.out_channels = tuple(
-            f.shape[2] for f in self._probe(probe_size))
+            f.shape[2] for f in freeze_unused(self, self.backbone, probe_size))
         if self.freeze_all:
             for p in self.backbone.parameters():
                 p.requires_grad_(False)
             self.backbone.eval()
-
-    def _probe(self, size):
-        was_training = self.backbone.training
-        self.backbone.eval()
-        with torch.enable_grad():
-            feats = self(torch.zeros(1, 2, 3, size, size))
-            sum(f.float().mean() for f in feats).backward()
-        unused = []
-        for name, param in self.backbone.named_parameters():
-            if param.requires_grad and param.grad is None:
-                param.requires_grad_(False)
-                unused.append(name)
-            param.grad = None
-        if unused:
-            print_log(f'MMPretrainEncoder: {len(unused)} backbone parameters '
-                      'after the last chosen level are unused and frozen',
-                      logger='current')
-        self.backbone.train(was_training)
-        return [f.detach() for f in feats]
 
     def init_weights(self):
         super().init_weights()
