@@ -104,7 +104,7 @@ model = dict(
     delta=dict(type='VisualDeltaModule', num_tokens=num_delta_tokens,
                num_layers=vdm_layers, embed_dims=768, num_heads=12,
                ffn_dims=3072, level_pool=None, dropout=0.1,
-               bert_init=bert_path, keep_attention=True),
+               bert_init=bert_path),
     projector=dict(type='MLPProjector', num_layers=2),
     decoder=dict(type='HFCausalLMDecoder', model_path=lm_path,
                  prompt_template=prompt_template,

@@ -65,7 +65,7 @@ class PointingGameMetric(ReportMetric):
     synthetic generator) and whose data sample carries the delta
     attention per image (``delta_attention_maps``, set by
     ``OneDiff.predict`` when the delta module exposes attention, e.g. the
-    VisualDeltaModule or SubtractDelta with ``keep_attention=True``), each
+    VisualDeltaModule or SubtractDelta, in its ``DeltaOutput``), each
     image the change can be seen in (``images``) is one point: a hit when
     the attention's peak in that image lies inside the object's box.
     Keys:
@@ -185,8 +185,8 @@ class PointingGameMetric(ReportMetric):
                 f'object (none), {skipped["no_box"]} with no box in scene '
                 f'truth (a manifest from before boxes were stored: '
                 f'regenerate it), {skipped["no_attention"]} with no delta '
-                'attention (the delta module exposes none, or its '
-                'keep_attention is off)',
+                'attention (the delta module exposes none, or predict '
+                'was called with need_attention=False)',
                 logger='current',
                 level=30 if skipped['no_box'] or skipped['no_attention']
                 else 20)
