@@ -1,5 +1,6 @@
 """The main job, run by `make demo`: data -> two-stage training -> test ->
-report -> visualisations -> captions from the CLI. No download.
+report -> visualisations -> a pretrained folder (work_dirs/demo/pretrained)
+-> captions from the CLI with --model. No download.
 
 Every step reuses what an earlier run left in place: the data is generated
 only when missing, training resumes from its last checkpoint and is skipped
@@ -238,13 +239,36 @@ def visualise(args, ckpt, root, out_dir, num):
     return picked
 
 
-def caption_with_cli(args, ckpt, pairs):
+def export_pretrained(args, ckpt, work_dir):
+    """Write the model as a pretrained folder (safetensors, card)."""
+    from onediff_kit.apis import DiffCaptioner
+    out = osp.join(work_dir, 'pretrained')
+    banner(f'sharing the model: {out} (config, safetensors, tokenizer, card)')
+    test_dir = osp.join(work_dir, 'test')
+    scores = [osp.join(test_dir, name) for name in (
+        'scores.json', 'semantic_scores.json', 'pointing_scores.json')
+        if osp.isfile(osp.join(test_dir, name))]
+    config = osp.relpath(args.config, REPO)
+    options = ' '.join(cfg_options_argv(args.cfg_options))
+    commands = dict(
+        demo=f'make demo (python tools/demo.py --work-dir {work_dir})',
+        train=f'python tools/train.py {config} --work-dir '
+        f'{osp.join(work_dir, "train")} {options}'.strip(),
+        test=f'python tools/test.py {config} {ckpt} --work-dir {test_dir} '
+        f'{options}'.strip())
+    captioner = DiffCaptioner(args.config, ckpt, device='cpu',
+                              cfg_options=args.cfg_options)
+    captioner.save_pretrained(out, scores=scores, commands=commands)
+    print(f'wrote {out}/ (README.md is its model card)')
+    return out
+
+
+def caption_with_cli(args, model_dir, pairs):
     banner('captioning pairs with the CLI')
     onediff = shutil.which('onediff') or osp.join(osp.dirname(sys.executable),
                                                   'onediff')
     for before, after, what in pairs:
-        cmd = [onediff, 'caption', before, after, '--config', args.config,
-               '--checkpoint', ckpt]
+        cmd = [onediff, 'caption', before, after, '--model', model_dir]
         print('$ ' + ' '.join(osp.relpath(c) if osp.exists(c) else c
                               for c in cmd))
         out = subprocess.run(cmd, capture_output=True, text=True)
@@ -297,11 +321,12 @@ def main(argv=None):
                       osp.join(SHARED_CLEVR, 'CLEVR_new_000000_del.png'),
                       'real CLEVR; reference: "The large gray sphere made of '
                       'rubber is missing"'))
-    caption_with_cli(args, used, pairs)
+    model_dir = export_pretrained(args, used, work_dir)
+    caption_with_cli(args, model_dir, pairs)
     print(f'\ndemo finished in {time.time() - start:.0f} s; everything is in '
           f'{work_dir}/')
     serve = [osp.join(osp.dirname(sys.executable), 'onediff'), 'serve',
-             '--config', args.config, '--checkpoint', used]
+             '--model', model_dir]
     print('\nserve this model on a web page (http://127.0.0.1:7860/):\n  ' +
           ' '.join(osp.relpath(c) if osp.exists(c) else c for c in serve))
 

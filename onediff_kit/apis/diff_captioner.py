@@ -96,10 +96,42 @@ class DiffCaptioner:
         return model.to(self.device).eval()
 
     def _load_weights(self, model, strict):
-        """Load ``self.checkpoint`` into ``model`` (on the CPU)."""
+        """Load ``self.checkpoint`` into ``model`` (on the CPU): the
+        ``model.safetensors`` of a pretrained folder, or a checkpoint."""
         from mmengine.runner.checkpoint import load_checkpoint
+
+        from onediff_kit.apis.pretrained import load_weights
+        if self.checkpoint.endswith('.safetensors'):
+            return load_weights(model, self.checkpoint, strict=strict)
         load_checkpoint(model, self.checkpoint, map_location='cpu',
                         strict=strict, logger='current')
+
+    # ----------------------------------------------------------- sharing
+    @classmethod
+    def from_pretrained(cls, directory, device=None, **kwargs):
+        """A captioner from a folder of :meth:`save_pretrained` (config,
+        safetensors weights, tokenizer; nothing unpickled, no code run).
+
+        Args:
+            directory (str | Path): the folder.
+            device: as for the constructor.
+            **kwargs: the constructor's other options (``num_beams``, ...).
+        """
+        from onediff_kit.apis.pretrained import from_pretrained
+        return from_pretrained(cls, directory, device=device, **kwargs)
+
+    def save_pretrained(self, directory, scores=(), commands=None):
+        """Write this model as a folder :meth:`from_pretrained` reads, with
+        a model card (see ``onediff_kit/apis/pretrained.py``).
+
+        Args:
+            directory (str): the folder (created).
+            scores (sequence[str]): ``scores.json`` files for the card.
+            commands (dict, optional): ``train``/``test`` command lines.
+        """
+        from onediff_kit.apis.pretrained import save_pretrained
+        return save_pretrained(self.model, self.cfg, directory, scores,
+                               commands)
 
     # ----------------------------------------------------------- prompts
     @property

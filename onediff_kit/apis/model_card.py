@@ -105,7 +105,8 @@ def scores_section(score_files):
                   '| ' + ' | '.join(names) + ' |',
                   '|' + '---|' * len(names),
                   '| ' + ' | '.join(_number(scores[n]) for n in names) + ' |',
-                  '', f'Protocol: {report.get("protocol", "not recorded")}',
+                  '', 'Protocol: ' + str(report.get(
+                      'protocol', 'not recorded in the file')),
                   '']
     if not lines:
         return ['Not evaluated when this folder was written. Test it with',

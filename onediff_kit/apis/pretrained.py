@@ -250,8 +250,7 @@ def portable_config(cfg, model, directory):
         delta['bert_init'] = None
     for name in HF_PARTS:
         part = model_cfg.get(name)
-        if isinstance(part, dict) and part.get('model_path') and \
-                not part.get('from_config'):
+        if isinstance(part, dict) and part.get('model_path'):
             model_cfg[name] = _hf_part(part, getattr(model, name, None),
                                        directory, name)
     try:
