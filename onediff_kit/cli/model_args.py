@@ -50,14 +50,24 @@ def build_captioner(args, **kwargs):
         CaptionerError, PretrainedError, OSError: as the loaders raise
             them; the CLI prints their message.
     """
-    from onediff_kit.apis import DiffCaptioner
+    from onediff_kit.apis import CaptionerError, DiffCaptioner
     from onediff_kit.apis.pretrained import config_from_checkpoint
     if args.model:
         return DiffCaptioner.from_pretrained(args.model, device=args.device,
                                              **kwargs)
-    config = args.config or config_from_checkpoint(args.checkpoint)
-    return DiffCaptioner(config, args.checkpoint, device=args.device,
-                         **kwargs)
+    if args.config:
+        return DiffCaptioner(args.config, args.checkpoint, device=args.device,
+                             **kwargs)
+    try:
+        return DiffCaptioner(config_from_checkpoint(args.checkpoint),
+                             args.checkpoint, device=args.device, **kwargs)
+    except CaptionerError as exc:
+        if 'cannot build the model' not in str(exc):
+            raise
+        raise CaptionerError(
+            f'{exc} (the config stored in the checkpoint was written by the '
+            'onediff_kit that trained it; give the current config with '
+            '--config CFG)') from None
 
 
 def describe_model(args):

@@ -196,6 +196,14 @@ def test_checkpoint_without_config_uses_the_stored_one(tiny, tmp_path,
                  '--config', tiny['config'], '--checkpoint', str(ckpt),
                  '--device', 'cpu']) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == stored
+    old = Config.fromfile(tiny['config'])  # a config of an older version
+    old.model.projector.removed_option = 1
+    state['meta']['cfg'] = old.pretty_text
+    save_checkpoint(state, str(ckpt))
+    assert main(['caption', image_files['jpeg'], image_files['png'],
+                 '--checkpoint', str(ckpt), '--device', 'cpu']) == 2
+    err = capsys.readouterr().err
+    assert 'removed_option' in err and '--config CFG' in err
 
 
 def test_serve_model_folder_builds_the_service(folder, image_files):
