@@ -81,10 +81,10 @@ def worker(spec):
     cfg.default_hooks.checkpoint.save_last = False
     cfg.default_hooks.checkpoint.save_best = None
     cfg.default_hooks.logger.interval = 10
-    cfg.custom_hooks = [
-        h for h in cfg.custom_hooks
-        if h['type'] != 'DiffVisualizationHook' and
-        (spec['malloc'] or h['type'] != 'MallocTuningHook')]
+    cfg.custom_hooks = [h for h in cfg.custom_hooks
+                        if h['type'] != 'DiffVisualizationHook']
+    if not spec['malloc']:
+        cfg.default_hooks.pop('malloc_tuning')
     if spec['bf16']:
         cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
         cfg.optim_wrapper.dtype = 'bfloat16'

@@ -115,8 +115,9 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = args.resume
     if args.load_non_strict:
-        for hook in cfg.get('custom_hooks', None) or []:
-            if hook.get('type') == 'CheckpointMatchHook':
+        hooks = list((cfg.get('default_hooks', None) or {}).values())
+        for hook in hooks + list(cfg.get('custom_hooks', None) or []):
+            if hook and hook.get('type') == 'CheckpointMatchHook':
                 hook['strict'] = False
     randomness = dict(cfg.get('randomness', {}) or {})
     if args.seed is not None:

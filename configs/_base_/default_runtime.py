@@ -1,6 +1,13 @@
 # Runtime shared by every onediff_kit config (mmengine format).
 default_scope = 'onediff_kit'
 
+# Every hook here is a named entry of default_hooks, a dict that configs
+# merge key by key: a config that sets `custom_hooks = [...]` (a list, which
+# mmengine replaces) keeps all of them. To change one, set its keys
+# (`default_hooks = dict(checkpoint_match=dict(strict=False))`); to drop one,
+# `default_hooks = dict(_delete_=True, ...)` with the ones to keep, or
+# `cfg.default_hooks.pop(NAME)` in Python (mmengine accepts `NAME=None` only
+# for its own six names). tests/engine/test_always_on_hooks.py checks this.
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),
@@ -15,23 +22,23 @@ default_hooks = dict(
         save_best='caption/CIDEr',
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-)
-
-custom_hooks = [
     # glibc keeps freed tensor memory instead of returning it to the kernel
     # (large system-time and page-fault savings; BENCHMARKS.md).
-    dict(type='MallocTuningHook'),
+    malloc_tuning=dict(type='MallocTuningHook'),
     # Checks and logs model.feature_cache (a no-op without one).
-    dict(type='FeatureCacheHook'),
+    feature_cache=dict(type='FeatureCacheHook'),
     # Keeps checkpoints loadable with torch.load(weights_only=True).
-    dict(type='PlainCheckpointStateHook'),
+    plain_checkpoint_state=dict(type='PlainCheckpointStateHook'),
     # RNG states in checkpoints, restored on resume.
-    dict(type='RandomStateHook'),
+    random_state=dict(type='RandomStateHook'),
     # NaN/inf loss stops training before a bad checkpoint is saved.
-    dict(type='NonFiniteLossHook'),
+    non_finite_loss=dict(type='NonFiniteLossHook'),
     # A checkpoint of another architecture is an error listing the keys.
-    dict(type='CheckpointMatchHook', strict=True),
-]
+    checkpoint_match=dict(type='CheckpointMatchHook', strict=True),
+)
+
+# Hooks of one experiment (e.g. DiffVisualizationHook); none by default.
+custom_hooks = []
 
 env_cfg = dict(
     cudnn_benchmark=False,

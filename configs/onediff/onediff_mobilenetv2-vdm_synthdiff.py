@@ -72,14 +72,9 @@ test_evaluator = [
     dict(type='PointingGameMetric'),
 ]
 
-# The base hooks, plus PNGs of a few validation pairs with the delta
-# tokens' attention at every evaluation (work_dir/vis/iter_N/).
+# PNGs of a few validation pairs with the delta tokens' attention at every
+# evaluation (work_dir/vis/iter_N/); the always-on hooks are in
+# default_hooks (configs/_base_/default_runtime.py), which this list leaves.
 custom_hooks = [
-    dict(type='MallocTuningHook'),
-    dict(type='FeatureCacheHook'),
-    dict(type='PlainCheckpointStateHook'),
-    dict(type='RandomStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='CheckpointMatchHook', strict=True),
     dict(type='DiffVisualizationHook', num_samples=4, interval=1),
 ]

@@ -19,13 +19,10 @@ from onediff_kit.checkpoint import load_local
 
 from .engine_config import REPO, write_config
 
-# default_runtime.py's custom hooks plus the pause (lists are not merged)
+# The pause only: the always-on hooks (RandomStateHook...) are named
+# default_hooks in default_runtime.py, which a custom_hooks list leaves.
 PAUSE_HOOK = '''
 custom_hooks = [
-    dict(type='PlainCheckpointStateHook'),
-    dict(type='RandomStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='CheckpointMatchHook', strict=True),
     dict(type='PauseAfterIterHook', pause_after=5, flag_file=r"{flag}"),
 ]
 '''

@@ -57,7 +57,7 @@ class CheckpointMatchHook(Hook):
         if self.strict:
             raise CheckpointMismatchError(
                 message + '\nTo load the matching weights anyway, pass '
-                '--load-non-strict to tools/train.py (or set strict=False on '
-                'CheckpointMatchHook in custom_hooks).')
+                '--load-non-strict to tools/train.py (or set '
+                'default_hooks.checkpoint_match.strict=False).')
         runner.logger.warning(message + '\nLoading the matching weights '
                               'only (strict=False).')

@@ -45,11 +45,14 @@ class RandomStateHook(Hook):
     Loading weights with ``load_from`` (no resume) leaves the generators
     alone.
 
-    A loop that replaces its data iterator after ``before_train`` (e.g. one
-    that switches dataloaders between stages) gets the states back in
-    ``before_train_iter`` of the first resumed iteration instead: exact for
-    the model's randomness (dropout), while random augmentations of that one
-    batch, if drawn in the main process, may differ.
+    The wrapper goes around the loop's ``dataloader_iterator`` in
+    ``before_train``, so a loop must keep that iterator for the whole run
+    (``MultiStageTrainLoop`` does: its one ``StageDataIterator`` switches
+    dataloaders between stages). A loop that replaced it after
+    ``before_train`` would bypass the wrapper; the states are then restored
+    in ``before_train_iter`` of the first resumed iteration instead: exact
+    for the model's randomness (dropout), while random augmentations of that
+    one batch, if drawn in the main process, may differ.
 
     In distributed training the checkpoint holds rank 0's states and every
     rank gets them back, which is exact with ``randomness.diff_rank_seed``

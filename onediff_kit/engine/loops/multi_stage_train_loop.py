@@ -1,12 +1,11 @@
 import bisect
-import logging
 
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
-from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from onediff_kit.config_check import ConfigError
+from onediff_kit.engine.loops.stage_data_iterator import StageDataIterator
 from onediff_kit.registry import LOOPS
 
 
@@ -32,6 +31,14 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
     optionally, its own train dataloader and its own trainable parts. The
     stage is a function of the global iteration, so ``--resume`` continues
     in the right stage, with the right data and the right parts frozen.
+
+    It is mmengine's ``IterBasedTrainLoop`` with two changes: its data
+    iterator is a :class:`StageDataIterator` (the batch of iteration ``k``
+    comes from the stage that trains ``k``), set once when the loop is built,
+    and ``run_iter`` switches the trainable parts when a stage begins. The
+    loop's ``run`` (and its fast-forward on resume) is mmengine's, so
+    ``RandomStateHook`` restores the random states right before the first
+    trained batch, in any stage: a killed run resumes exactly.
 
     Args:
         runner (Runner): the runner.
@@ -81,13 +88,21 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
                          dynamic_intervals)
         self._loaders = {}
         self._active_stage = None
+        # One iterator for the whole run, in place of mmengine's, before
+        # `before_train`: RandomStateHook wraps it for an exact resume.
+        self.dataloader_iterator = StageDataIterator(self)
 
     def stage_index(self, iteration):
         """Index of the stage that trains global iteration ``iteration``."""
         return min(bisect.bisect_right(self.stage_ends, iteration),
                    len(self.stages) - 1)
 
-    def _stage_loader(self, index):
+    def stage_begin(self, index):
+        """The first global iteration (0-based) of stage ``index``."""
+        return self.stage_ends[index] - int(self.stages[index]['iters'])
+
+    def stage_loader(self, index):
+        """The train dataloader of stage ``index`` (built on first use)."""
         stage = self.stages[index]
         if stage.get('dataloader') is None:
             return self.dataloader
@@ -96,9 +111,16 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
                 stage['dataloader'], seed=self.runner.seed)
         return self._loaders[index]
 
+    def run_iter(self, data_batch):
+        """Enter the stage of this iteration if it changed, then train on
+        ``data_batch`` as mmengine's loop does."""
+        index = self.stage_index(self._iter)
+        if index != self._active_stage:
+            self._enter_stage(index)
+        super().run_iter(data_batch)
+
     def _enter_stage(self, index):
         stage = self.stages[index]
-        begin = self.stage_ends[index] - int(stage['iters'])
         model = self.runner.model
         if 'trainable' in stage or 'frozen' in stage:
             if _refreezable_fsdp(model):
@@ -114,39 +136,9 @@ class MultiStageTrainLoop(IterBasedTrainLoop):
                     'True')
             model.set_trainable(
                 stage.get('trainable'), stage.get('frozen', ()))
-        loader = self._stage_loader(index)
-        self.dataloader_iterator = _InfiniteDataloaderIterator(loader)
-        skip = self._iter - begin
-        if skip > 0:
-            print_log(
-                f'Advance the "{stage["name"]}" dataloader {skip} steps to '
-                'skip data that has already been trained',
-                logger='current',
-                level=logging.WARNING)
-            for _ in range(skip):
-                next(self.dataloader_iterator)
         print_log(
             f'Stage {index + 1}/{len(self.stages)} "{stage["name"]}": '
-            f'iterations {begin + 1}-{self.stage_ends[index]}',
+            f'iterations {self.stage_begin(index) + 1}-'
+            f'{self.stage_ends[index]}',
             logger='current')
         self._active_stage = index
-
-    def run(self):
-        self.runner.call_hook('before_train')
-        self.runner.call_hook('before_train_epoch')
-        while self._iter < self._max_iters and not self.stop_training:
-            index = self.stage_index(self._iter)
-            if index != self._active_stage:
-                self._enter_stage(index)
-            self.runner.model.train()
-            data_batch = next(self.dataloader_iterator)
-            self.run_iter(data_batch)
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None
-                    and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0
-                         or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
-        self.runner.call_hook('after_train_epoch')
-        self.runner.call_hook('after_train')
-        return self.runner.model
