@@ -98,35 +98,14 @@ def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
         for b in range(batch):
             if done[b]:
                 continue
-            slot = 0
-            for rank in range(2 * k):
-                score = top_scores_l[b][rank]
-                if score == float('-inf'):
-                    break
-                beam, tok = top_beam_l[b][rank], top_tok_l[b][rank]
-                if tok == eos_id or t == max_length - 1:
-                    if rank < k:
-                        row = b * k + beam
-                        tokens = seqs[row].tolist() + [tok]
-                        finished[b].append((norm(score, t + 1), tokens))
-                    continue
+            live, done[b] = _advance(
+                finished[b], seqs[b * k:(b + 1) * k],
+                zip(top_scores_l[b], top_beam_l[b], top_tok_l[b]), k, t,
+                eos_id, t == max_length - 1, norm)
+            for slot, (score, beam, tok) in enumerate(live):
                 next_scores[b, slot] = score
                 next_beam[b, slot] = beam
                 next_tok[b, slot] = tok
-                slot += 1
-                if slot == k:
-                    break
-            finished[b].sort(key=lambda x: -x[0])
-            del finished[b][k:]
-            best_live = next_scores[b].max().item()
-            # Scores only fall with length, so a live beam can at best keep
-            # its score at the current length (for length_penalty >= 0).
-            if len(finished[b]) >= k and (
-                    best_live == float('-inf') or
-                    norm(best_live, t + 1) <= finished[b][-1][0]):
-                done[b] = True
-            elif best_live == float('-inf'):
-                done[b] = True
         if all(done) or t == max_length - 1:
             break
         rows = (torch.arange(batch, device=device)[:, None] * k +
@@ -136,15 +115,63 @@ def beam_search(step, reorder, state, first_log_probs, max_length, eos_id,
         state = reorder(state, rows)
         log_probs, state = step(next_tok.view(-1, 1), state)
 
-    best = []
-    for b in range(batch):
-        if not finished[b]:  # can not happen with max_length >= 1
-            finished[b] = [(float('-inf'), seqs[b * k].tolist())]
-        finished[b].sort(key=lambda x: -x[0])
-        best.append(finished[b][0][1])
-    length = max(len(x) for x in best)
-    out = torch.full((batch, length), pad_id, dtype=torch.long,
-                     device=device)
-    for b, tokens in enumerate(best):
-        out[b, :len(tokens)] = torch.tensor(tokens, device=device)
+    out = _pad_best(finished, seqs, k, pad_id)
     return (out, finished) if return_hypotheses else out
+
+
+def _advance(finished, seqs, ranked, k, t, eos_id, last, norm):
+    """One step of one batch element's beam search.
+
+    Args:
+        finished (list): the element's finished ``(score, tokens)``; the
+            candidates that end here are added, best ``k`` kept, sorted.
+        seqs (Tensor): ``(k, t)`` the element's live sequences so far.
+        ranked (iterable): the ``2k`` best ``(score, beam, token)``
+            candidates, best first.
+        k (int): beam width.
+        t (int): the step (0-based).
+        eos_id (int): end-of-sequence id.
+        last (bool): the last step: every candidate finishes.
+        norm (callable): ``norm(score, length)`` length normalisation.
+
+    Returns:
+        tuple: ``(live, done)``: up to ``k`` live ``(score, beam, token)``
+        and whether the element's search is over.
+    """
+    live = []
+    for rank, (score, beam, tok) in enumerate(ranked):
+        if score == float('-inf'):
+            break
+        if tok == eos_id or last:
+            if rank < k:
+                finished.append((norm(score, t + 1),
+                                 seqs[beam].tolist() + [tok]))
+            continue
+        live.append((score, beam, tok))
+        if len(live) == k:
+            break
+    finished.sort(key=lambda x: -x[0])
+    del finished[k:]
+    if not live:
+        return live, True
+    # Scores only fall with length, so a live beam can at best keep its
+    # score at the current length (for length_penalty >= 0).
+    best_live = max(score for score, _, _ in live)
+    return live, (len(finished) >= k and
+                  norm(best_live, t + 1) <= finished[-1][0])
+
+
+def _pad_best(finished, seqs, k, pad_id):
+    """``(B, T)`` best finished hypothesis per element, then ``pad_id``."""
+    best = []
+    for b, found in enumerate(finished):
+        if not found:  # can not happen with max_length >= 1
+            found.append((float('-inf'), seqs[b * k].tolist()))
+        found.sort(key=lambda x: -x[0])
+        best.append(found[0][1])
+    length = max(len(x) for x in best)
+    out = torch.full((len(best), length), pad_id, dtype=torch.long,
+                     device=seqs.device)
+    for b, tokens in enumerate(best):
+        out[b, :len(tokens)] = torch.tensor(tokens, device=seqs.device)
+    return out
