@@ -51,6 +51,8 @@ class OneDiff(BaseModel):
             set on every attention layer of this model's parts after they
             are built (see :func:`~onediff_kit.models.attention.
             set_attn_backend`); other models in the process keep theirs.
+            Hugging Face encoders and decoders keep their own attention
+            implementation.
         feature_cache (dict, optional): ``enable``, ``dir`` and ``dtype`` of
             a :class:`~onediff_kit.cache.FeatureCache` that serves the
             frozen encoder's features from disk (needs ``FeatureCacheHook``
