@@ -113,8 +113,12 @@ def save_weights(model, directory):
     """
     from safetensors.torch import save_file
     tensors, aliases, extras = split_state(model.state_dict())
-    save_file(tensors, osp.join(directory, WEIGHTS_NAME),
+    path = osp.join(directory, WEIGHTS_NAME)
+    save_file(tensors, path,
               metadata={'format': 'pt', ALIASES_KEY: json.dumps(aliases)})
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)  # as readable as the other files
     _write_extras(extras, directory)
 
 
@@ -232,22 +236,19 @@ def _hf_part(part_cfg, module, directory, name):
 def portable_config(cfg, model, directory):
     """The config as a plain dict that builds the model from the folder.
 
-    Weight sources read at build time are dropped (the safetensors file
-    has the trained weights): ``delta.bert_init``; the training manifests of
-    the decoder's vocabulary; a Hugging Face encoder or decoder is built
-    from its config copied into ``encoder/`` or ``decoder/``.
+    It stays the training recipe, with two changes: the decoder's
+    ``vocab_file`` is the folder's ``tokenizer.json`` (the same format),
+    and a Hugging Face encoder or decoder, which reads weights while it is
+    built, is built from its config copied into ``encoder/`` or
+    ``decoder/`` (``from_config=True``). Initialisers that only
+    ``init_weights`` runs (``delta.bert_init``, ``encoder.pretrained``)
+    are kept: loading never calls it, the safetensors file has the weights.
     """
     data = cfg.to_dict()
     model_cfg = data['model']
     decoder = model_cfg.get('decoder')
-    if isinstance(decoder, dict):
-        if 'vocab_manifests' in decoder:
-            decoder['vocab_manifests'] = []
-        if 'vocab_file' in decoder:  # the tokenizer saved beside
-            decoder['vocab_file'] = TOKENIZER_NAME
-    delta = model_cfg.get('delta')
-    if isinstance(delta, dict) and delta.get('bert_init'):
-        delta['bert_init'] = None
+    if isinstance(decoder, dict) and 'vocab_file' in decoder:
+        decoder['vocab_file'] = TOKENIZER_NAME  # the tokenizer saved beside
     for name in HF_PARTS:
         part = model_cfg.get(name)
         if isinstance(part, dict) and part.get('model_path'):

@@ -54,6 +54,8 @@ def test_folder_holds_config_weights_tokenizer_and_card(folder):
             'tokenizer.json', 'README.md'} <= names
     assert not [n for n in names if n.endswith(('.pth', '.pt', '.pkl',
                                                 '.bin'))]
+    modes = {(folder / n).stat().st_mode & 0o777 for n in names}
+    assert len(modes) == 1, 'the weights are as readable as the rest'
     config = json.loads((folder / 'config.json').read_text())
     assert config['model']['decoder']['type'] == 'TransformerCaptionDecoder'
     assert "type='OneDiff'" in (folder / 'config.py').read_text()
