@@ -286,8 +286,11 @@ def read_config(directory):
         raise FileNotFoundError(f'pretrained model folder {directory} not '
                                 'found')
     path = osp.join(directory, CONFIG_NAME)
-    read_json(path, 'config file')  # a clear error for missing/bad JSON
-    cfg = Config.fromfile(path)
+    data = read_json(path, 'config file')
+    if not isinstance(data, dict):
+        raise PretrainedError(f'{path} does not hold a JSON object')
+    # Not Config.fromfile: no variable substitution, no custom_imports.
+    cfg = Config(data, filename=path)
     model_cfg = cfg.get('model')
     if not isinstance(model_cfg, dict):
         raise PretrainedError(f'{path} has no "model" dict')

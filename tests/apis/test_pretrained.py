@@ -283,3 +283,14 @@ def test_hugging_face_decoder_travels_in_the_folder(tiny, folder, tmp_path):
     lm = again.decoder.lm
     assert lm.lm_head.weight.data_ptr() == \
         lm.transformer.wte.weight.data_ptr()
+
+
+def test_loading_the_config_imports_nothing(folder, tmp_path):
+    """config.json is data: its custom_imports are not imported."""
+    from onediff_kit.apis.pretrained import read_config
+    dst = copy_of(folder, tmp_path)
+    config = json.loads((dst / 'config.json').read_text())
+    config['custom_imports'] = dict(imports=['no_such_module_onediff'])
+    (dst / 'config.json').write_text(json.dumps(config))
+    cfg = read_config(str(dst))
+    assert cfg.custom_imports.imports == ['no_such_module_onediff']
