@@ -7,9 +7,10 @@ from mmengine.logging import print_log
 class InfiniteLoaderIterator:
     """Iterates a dataloader without end, one epoch after another.
 
-    At the end of an epoch it calls ``set_epoch`` on the sampler (as
-    mmengine's ``IterBasedTrainLoop`` does), so a seeded shuffling sampler
-    gives each epoch its own order, and starts the next epoch.
+    At the end of an epoch it logs mmengine's warning, calls ``set_epoch``
+    on the sampler (as mmengine's ``IterBasedTrainLoop`` does), so a seeded
+    shuffling sampler gives each epoch its own order, and starts the next
+    epoch.
 
     Args:
         dataloader (DataLoader): the loader.
@@ -28,6 +29,11 @@ class InfiniteLoaderIterator:
             return next(self._iterator)
         except StopIteration:
             pass
+        print_log(
+            'Reach the end of the dataloader, it will be restarted and '
+            'continue to iterate. It is recommended to use '
+            '`mmengine.dataset.InfiniteSampler` to enable the dataloader to '
+            'iterate infinitely.', logger='current', level=logging.WARNING)
         self.epoch += 1
         loader = self.dataloader
         sampler = getattr(loader, 'sampler', None)
