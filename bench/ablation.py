@@ -1,8 +1,9 @@
 """The quality ablation of OneDiff at an equal training budget on the
-default data (data/synthdiff): one row per variant, each ONE
-``tools/train.py`` run of the default config with ``--cfg-options`` (same
-schedule: the config's stage 1 + stage 2 iterations, same seed), then
-``tools/test.py``
+default data (data/synthdiff): one row per config file in
+``configs/onediff/ablation/`` (the row is the file's stem; each inherits the
+default config and states its changes; README.md there explains them). A
+row is ONE ``tools/train.py`` run of its config (same schedule: the default
+config's stage 1 + stage 2 iterations, same seed), then ``tools/test.py``
 on the best checkpoint (best validation CIDEr), which writes ``scores.json``
 into the row's work dir (``work_dirs/ablation/<row>``). ``--run`` then
 copies the scores into the run's record, ``bench/records/ablation/<row>-
@@ -16,40 +17,8 @@ reads the records, not the work dirs, so runs made on different days add up.
     .venv/bin/python bench/ablation.py --table   # -> bench/results/ablation.md
     .venv/bin/python bench/ablation.py --check   # build each row's model
 
-Rows (cfg-options only; everything else as the default config):
-
-* the auxiliary head: default (the default config: VDM + ChangeAttributeHead)
-  against vdm (``model.delta_head=None``, the paper's recipe), and
-  subtract_head (SubtractDelta + the head). Every other row also sets
-  ``model.delta_head=None``, so the rows below compare on the paper's
-  recipe.
-* delta module: vdm, subtract, concat, crosstransformer, nodelta.
-  mmengine's ``--cfg-options`` merges dicts key by key, so a swap replaces
-  ``model.delta`` wholesale with ``model.delta._delete_=True`` followed by
-  every key of the variant's dict in configs/_base_/models/ (the same dict
-  as the variant base config).
-* the VDM's memory: vdm_prior1 and vdm_no_prior (the change prior on
-  the attention starting at 1, or none), vdm_separate (separate
-  before/after/B-A tokens instead of one fused token per place),
-  vdm_separate_no_prior, vdm_paper (the paper's memory: the two images'
-  tokens only).
-* no_stage1: no Coupled Sample Training. Equal budget: stage 1 keeps its
-  iterations but reads the difference pairs (``train_cfg.stages.0.dataloader
-  =None`` = the main train dataloader), so the whole run trains on
-  difference captions with the same LR schedule and trainable parts.
-* vdm_random_init: VDM randomly initialised (``model.delta.bert_init=None``)
-  against MiniLM init (vdm).
-* encoder_random_frozen: randomly initialised encoder, still frozen
-  (``model.encoder.pretrained=None``) against the frozen ImageNet encoder.
-* encoder_random_trainable / encoder_pretrained_trainable: both encoders
-  trained end to end (``model.encoder.frozen_stages=-1``), the fair
-  comparison when a random encoder may learn.
-* speed settings (issue 22), with the head like default: default_bf16
-  (bfloat16 autocast, what ``--amp`` does on a CPU) and default_cached
-  (the feature cache with one fixed colour-jitter draw per pair); each
-  against default, three seeds each way (``--run default_bf16
-  default_cached --seeds 0 1 2``), to decide whether they can become the
-  demo's default.
+A row's description is the comment at the top of its config file. A new
+row is a new file there: nothing to add here.
 
 Seeds: ``--seeds 0 1 2`` trains each row once per seed (seed 0 in
 ``work_dirs/ablation/<row>``, seed N in ``<row>-seedN``); ``--table
@@ -59,7 +28,6 @@ last checkpoint in its work dir.
 """
 import argparse
 import glob
-import json
 import os
 import os.path as osp
 import shlex
@@ -72,91 +40,39 @@ import _common as C  # noqa: E402
 import ablation_records as R  # noqa: E402
 
 CONFIG = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
+ROW_DIR = 'configs/onediff/ablation'
 WORK = 'work_dirs/ablation'
 PY = '.venv/bin/python'
 
 
-def _delta_swap(pairs):
-    return ['model.delta._delete_=True'] + [f'model.delta.{k}={v}'
-                                            for k, v in pairs]
+def row_config(row):
+    """The config file of ``row``, relative to the repository root."""
+    return f'{ROW_DIR}/{row}.py'
 
 
-# name -> (description, cfg-options). Values in the form DictAction parses.
-ROWS = {
-    'default': ('the default config: VisualDeltaModule (MiniLM init, fused '
-                'A/B/B-A memory tokens, change prior) + ChangeAttributeHead '
-                'on the delta tokens, CST stage 1, ImageNet encoder frozen',
-                []),
-    'subtract_head': ('SubtractDelta + ChangeAttributeHead (the default\'s '
-                      'recipe with the baseline delta module)',
-                      _delta_swap([('type', 'SubtractDelta'), ('level', -1),
-                                   ('embed_dims', 256),
-                                   ('keep_attention', True)])),
-    'vdm': ('the default without the head: VisualDeltaModule alone', []),
-    'subtract': ('SubtractDelta', _delta_swap(
-        [('type', 'SubtractDelta'), ('level', -1), ('embed_dims', 256),
-         ('keep_attention', True)])),
-    'concat': ('ConcatDelta', _delta_swap(
-        [('type', 'ConcatDelta'), ('level', -1), ('embed_dims', 256),
-         ('grid', 2)])),
-    'crosstransformer': ('CrossTransformerDelta', _delta_swap(
-        [('type', 'CrossTransformerDelta'), ('level', -2),
-         ('embed_dims', 256), ('num_layers', 2), ('num_heads', 4),
-         ('ffn_dims', 1024), ('grid', 2)])),
-    'nodelta': ('NoDelta (image tokens only)',
-                _delta_swap([('type', 'NoDelta')])),
-    'no_stage1': ('VDM without stage-1 Coupled Sample Training (stage 1 '
-                  'trains on difference pairs)',
-                  ['train_cfg.stages.0.name=difference_warmup',
-                   'train_cfg.stages.0.dataloader=None']),
-    'vdm_prior1': ('VDM with the change prior starting at 1 (default 3)',
-                   ['model.delta.change_prior=1.0']),
-    'vdm_no_prior': ('VDM without the change prior on its attention',
-                     ['model.delta.change_prior=None']),
-    'vdm_separate': ('VDM with separate before, after and B-A tokens '
-                     '(not fused), change prior starting at 1',
-                     ['model.delta.fuse_images=False',
-                      'model.delta.change_prior=1.0']),
-    'vdm_separate_no_prior': ('VDM with separate before, after and B-A '
-                              'tokens, no change prior',
-                              ['model.delta.fuse_images=False',
-                               'model.delta.change_prior=None']),
-    'vdm_paper': ('VDM as in the paper: separate tokens of the two images '
-                  'only (no B-A tokens, no change prior)',
-                  ['model.delta.fuse_images=False',
-                   'model.delta.with_difference=False',
-                   'model.delta.change_prior=None']),
-    'vdm_random_init': ('VDM randomly initialised (no MiniLM)',
-                        ['model.delta.bert_init=None']),
-    'encoder_random_frozen': ('randomly initialised encoder, frozen',
-                              ['model.encoder.pretrained=None']),
-    'encoder_random_trainable': ('randomly initialised encoder, trained',
-                                 ['model.encoder.pretrained=None',
-                                  'model.encoder.frozen_stages=-1']),
-    'encoder_pretrained_trainable': ('ImageNet encoder, trained',
-                                     ['model.encoder.frozen_stages=-1']),
-    'default_bf16': ('the default trained with bfloat16 autocast (what '
-                     '--amp does on a CPU)',
-                     ['optim_wrapper.type=CPUAutocastOptimWrapper']),
-    'default_cached': ('the default with the feature cache and one fixed '
-                       'colour-jitter draw per pair (FixedVariants K=1)',
-                       ['model.feature_cache.enable=True',
-                        'train_dataloader.dataset.pipeline.2.num_variants=1',
-                        'train_cfg.stages.0.dataloader.dataset.pipeline.2.'
-                        'num_variants=1']),
-}
+def row_description(path):
+    """The comment lines at the top of a row's config file, as one line."""
+    lines = []
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            if not line.startswith('#'):
+                break
+            lines.append(line.lstrip('#').strip())
+    text = ' '.join(line for line in lines if line)
+    if not text:
+        raise SystemExit(f'error: {path}: a row config starts with a '
+                         'comment saying what the row changes')
+    return text
 
 
-# The paper's recipe has no auxiliary head; the default config adds
-# ChangeAttributeHead on the delta tokens. Every row but these is measured
-# without it (NO_HEAD appended), so the delta modules, memories, stages and
-# encoders are compared on the paper's recipe.
-WITH_HEAD = ('default', 'subtract_head', 'default_bf16', 'default_cached')
-NO_HEAD = ['model.delta_head=None']
-ROWS = {
-    name: (desc, opts if name in WITH_HEAD else opts + NO_HEAD)
-    for name, (desc, opts) in ROWS.items()
-}
+def find_rows():
+    """{row: description} of the config files in ROW_DIR, by name."""
+    paths = sorted(glob.glob(osp.join(C.ROOT, ROW_DIR, '*.py')))
+    return {osp.splitext(osp.basename(p))[0]: row_description(p)
+            for p in paths}
+
+
+ROWS = find_rows()
 
 
 def work_dir(row, seed=0):
@@ -165,13 +81,10 @@ def work_dir(row, seed=0):
 
 
 def train_cmd(row, seed=0, resume=False):
-    cmd = [PY, 'tools/train.py', CONFIG, '--work-dir', work_dir(row, seed),
-           '--seed', str(seed)]
+    cmd = [PY, 'tools/train.py', row_config(row), '--work-dir',
+           work_dir(row, seed), '--seed', str(seed)]
     if resume:  # from the work dir's last checkpoint, if any
         cmd.append('--resume')
-    opts = ROWS[row][1]
-    if opts:
-        cmd += ['--cfg-options'] + opts
     return cmd
 
 
@@ -188,13 +101,9 @@ def best_checkpoint(row, seed=0):
 
 
 def test_cmd(row, ckpt, seed=0):
-    # The same cfg-options, so the model is built as it was trained.
-    cmd = [PY, 'tools/test.py', CONFIG, ckpt or '<best checkpoint>',
-           '--work-dir', work_dir(row, seed)]
-    opts = ROWS[row][1]
-    if opts:
-        cmd += ['--cfg-options'] + opts
-    return cmd
+    # The row's config, so the model is built as it was trained.
+    return [PY, 'tools/test.py', row_config(row), ckpt or '<best checkpoint>',
+            '--work-dir', work_dir(row, seed)]
 
 
 def semantic_cmd(row, seed=0):
@@ -247,30 +156,29 @@ def run_row(row, seed, dry_run, resume):
     return dry_run or record_run(row, seed, C.machine())
 
 
+def load_row(row):
+    """The merged config of ``row`` (its file over the default config)."""
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(C.ROOT, row_config(row)))
+
+
 def check_rows(rows):
-    """Build each row's config (and the model parts it changes) without
-    training, parsing the options as tools/train.py's DictAction does."""
-    from mmengine.config import DictAction
-    import argparse as ap
-    parser = ap.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    """Load each row's config and build its model where the row changes
+    the model (delta module, encoder or head), without training."""
     os.chdir(C.ROOT)
     import onediff_kit
     onediff_kit.init()  # plugins, safe checkpoint loading
-    from mmengine.registry import DefaultScope
-    from onediff_kit.registry import LOOPS, MODELS
-    DefaultScope.get_instance('ablation-check', scope_name='onediff_kit')
     from mmengine.logging import MMLogger
+    from mmengine.registry import DefaultScope
+    from onediff_kit.registry import MODELS
+    DefaultScope.get_instance('ablation-check', scope_name='onediff_kit')
     MMLogger.get_instance('ablation-check', log_level='WARNING')
+    default_model = C.load_cfg().model.to_dict()
     ok = True
     for row in rows:
-        opts = ROWS[row][1]
-        args = parser.parse_args(['--cfg-options'] + opts if opts else [])
-        cfg = C.load_cfg(args.cfg_options)
         try:
-            if any(o.startswith('model.encoder') for o in opts) or \
-                    any(o.startswith('model.delta') for o in opts) or \
-                    row in WITH_HEAD:
+            cfg = load_row(row)
+            if cfg.model.to_dict() != default_model or row == 'default':
                 model = MODELS.build(cfg.model)
                 model.init_weights()
                 trainable = sum(p.numel() for p in model.parameters()
@@ -292,8 +200,6 @@ def check_rows(rows):
     return 0 if ok else 1
 
 
-
-
 def budget():
     """'150 + 750 = 900': the default config's stage iterations."""
     from mmengine.config import Config
@@ -310,7 +216,7 @@ def record_run(row, seed, machine=None):
     commands = [show(train_cmd(row, seed)), show(test_cmd(row, ckpt, seed)),
                 show(semantic_cmd(row, seed))]
     path = R.save_run(row, seed, osp.join(C.ROOT, work_dir(row, seed)),
-                      commands, ckpt, machine)
+                      commands, ckpt, machine, row_config(row))
     if path is None:
         print(f'{row} seed {seed}: no scores.json in {work_dir(row, seed)}; '
               'nothing recorded', flush=True)
@@ -350,13 +256,8 @@ POINTING = ('pointing hit_rate', 'pointing mass_in_box')
 
 
 def delta_type(row):
-    """The delta module class name a row trains (the default's unless the
-    row swaps it)."""
-    for opt in ROWS[row][1]:
-        if opt.startswith('model.delta.type='):
-            return opt.split('=', 1)[1]
-    from mmengine.config import Config
-    return Config.fromfile(osp.join(C.ROOT, CONFIG)).model.delta.type
+    """The delta module class name a row trains."""
+    return load_row(row).model.delta.type
 
 
 def exposes_attention(name):
@@ -409,7 +310,7 @@ def table(rows, seeds):
             'the seeds listed in its row (seeds asked for: %s; seed 0 '
             'trains in `work_dirs/ablation/<row>`, seed N in '
             '`<row>-seedN`). Scores from `scores.json` (written by '
-            '`tools/test.py`, which also takes the row\'s cfg-options) and '
+            '`tools/test.py` with the row\'s config) and '
             'semantic change accuracies from `semantic_scores.json` '
             '(`onediff eval --semantic` on the test predictions), read from '
             'the run records in `bench/records/ablation/` that `--run` '
@@ -430,7 +331,8 @@ def table(rows, seeds):
         text += ('\n\nWhere the records come from:\n\n' + '\n'.join(
             f'- {", ".join(whats)}: {source}'
             for source, whats in by_source.items()))
-    text += '\n\nRows: ' + '; '.join(f'**{r}**: {ROWS[r][0]}' for r in rows)
+    text += '\n\nRows (configs/onediff/ablation/<row>.py): ' + '; '.join(
+        f'**{r}**: {ROWS[r]}' for r in rows)
     return text
 
 
@@ -454,23 +356,24 @@ def main():
     p.add_argument('--rows', nargs='+', default=list(ROWS))
     args = p.parse_args()
     if args.list:
-        for row, (desc, _) in ROWS.items():
+        for row, desc in ROWS.items():
             print(f'{row}: {desc}\n    '
                   f'{show(train_cmd(row, args.seeds[0]))}')
         return 0
+    rows = args.run or args.check or args.rows
+    rows = list(ROWS) if rows == ['all'] else rows
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        p.error(f'unknown rows {unknown} (no {ROW_DIR}/<row>.py); known: '
+                f'{list(ROWS)}')
     if args.run:
-        rows = list(ROWS) if args.run == ['all'] else args.run
-        unknown = [r for r in rows if r not in ROWS]
-        if unknown:
-            p.error(f'unknown rows {unknown}; known: {list(ROWS)}')
         return run_rows(rows, args.seeds, args.dry_run, args.resume)
     if args.check is not None:
-        return check_rows(args.check or list(ROWS))
+        return check_rows(rows)
     if args.record:
-        done = [record_run(row, seed) for row in args.rows
-                for seed in args.seeds]
+        done = [record_run(row, seed) for row in rows for seed in args.seeds]
         return 0 if any(done) else 1
-    text = table(args.rows, args.seeds)
+    text = table(rows, args.seeds)
     C.write_result('ablation', text, C.command_line())
     return 0
 

@@ -5,7 +5,10 @@ did not survive) can be rebuilt without retraining.
 
 A run record holds the columns the table shows (overall metrics, CIDEr per
 change type, semantic accuracies, the pointing game's hit rate and mass in
-the box), the commands that produced it, the
+the box), the row's config file (``config``: configs/onediff/ablation/
+<row>.py; records made before the rows were config files say the same
+config, and their ``commands`` keep the equivalent ``--cfg-options`` that
+were run), the commands that produced it, the
 checkpoint tested, the git commit, the machine that trained it (CPU,
 cores, memory, torch and its threads, as ``_common.machine()`` prints
 them; known when ``--run`` wrote the record, None from ``--record``) and
@@ -92,13 +95,14 @@ def _git_commit():
         return None
 
 
-def save_run(row, seed, work_dir, commands, checkpoint, machine):
-    """Record the scores in ``work_dir``; returns the record's path, or
-    None when the work dir has no scores.json."""
+def save_run(row, seed, work_dir, commands, checkpoint, machine, config):
+    """Record the scores in ``work_dir`` of a run of ``config``; returns the
+    record's path, or None when the work dir has no scores.json."""
     columns = columns_from_work_dir(work_dir)
     if columns is None:
         return None
-    record = dict(row=row, seed=seed, columns=columns, commands=commands,
+    record = dict(row=row, seed=seed, config=config, columns=columns,
+                  commands=commands,
                   checkpoint=checkpoint, work_dir=osp.relpath(work_dir, ROOT),
                   git_commit=_git_commit(), machine=machine,
                   recorded=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))

@@ -49,8 +49,9 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 # ChangeAttributeHead (not in the paper): an auxiliary loss on the delta
 # tokens from the synthetic pairs' scene truth (change type, the changed
 # object's size/colour/material/shape, the new value). Without it the
-# captions' attributes stay at chance at this budget (bench/ablation.py rows
-# `default` and `vdm`); model.delta_head=None is the paper's recipe.
+# captions' attributes stay at chance at this budget (ablation rows
+# configs/onediff/ablation/default.py and vdm.py); model.delta_head=None is
+# the paper's recipe.
 # The vocabulary (data/synthdiff/vocab.json, model base) also covers the
 # stage-1 scene captions and template.
 # feature_cache: the frozen encoder's features stored on disk per image

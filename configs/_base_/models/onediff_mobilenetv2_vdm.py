@@ -31,10 +31,10 @@ model = dict(
         bert_init='minilm',  # None = random init
         bert_layers=None,  # spread over MiniLM's 6 layers
         bert_init_cross=True,
-        # Memory design (bench/ablation.py has a row for each): one token
-        # per place from [A, B, B - A] (fuse_images) and an attention prior
-        # towards places where A and B differ (change_prior). The paper's
-        # memory is fuse_images=False, with_difference=False,
+        # Memory design (configs/onediff/ablation/ has a row for each): one
+        # token per place from [A, B, B - A] (fuse_images) and an attention
+        # prior towards places where A and B differ (change_prior). The
+        # paper's memory is fuse_images=False, with_difference=False,
         # change_prior=None.
         with_difference=True,  # B - A features in the memory
         fuse_images=True,  # one token per place (False: one per image)

@@ -1,0 +1,18 @@
+# the default with the feature cache and one fixed colour-jitter draw per
+# pair (FixedVariants K=1)
+_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+model = dict(feature_cache=dict(enable=True))
+# Both stages' train pipelines, with FixedVariants giving one fixed draw.
+cached_pipeline = [
+    dict(step, num_variants=1) if step['type'] == 'FixedVariants' else step
+    for step in _base_.train_pipeline
+]
+train_dataloader = dict(dataset=dict(pipeline=cached_pipeline))
+train_cfg = dict(stages=[
+    dict(_base_.train_cfg.stages[0],
+         dataloader=dict(
+             _base_.train_cfg.stages[0].dataloader,
+             dataset=dict(_base_.train_cfg.stages[0].dataloader.dataset,
+                          pipeline=cached_pipeline))),
+    _base_.train_cfg.stages[1],
+])
