@@ -263,15 +263,20 @@ def run_synth(args):
 
 
 def add_parser(subparsers):
-    from mmengine.config import DictAction
-
-    from .data_vocab import add_import_vocab_arguments, add_vocab_parser
+    from .data_vocab import add_vocab_parser
     p = subparsers.add_parser(
         'data', help='check manifests, import benchmarks, make synthetic '
         'data, build the word vocabulary')
     sub = p.add_subparsers(dest='data_command', metavar='ACTION')
     p.set_defaults(func=lambda args: p.print_help() or 2)
+    _add_check_parser(sub)
+    _add_import_parser(sub)
+    _add_synth_parser(sub)
+    add_vocab_parser(sub)
 
+
+def _add_check_parser(sub):
+    from mmengine.config import DictAction
     c = sub.add_parser(
         'check', help='check a data set before a long job: bad lines, '
         'missing images, size mismatches, caption lengths, vocabulary',
@@ -309,6 +314,9 @@ def add_parser(subparsers):
     c.add_argument('--json', action='store_true', help='print JSON')
     c.set_defaults(func=run_check)
 
+
+def _add_import_parser(sub):
+    from .data_vocab import add_import_vocab_arguments
     i = sub.add_parser('import', help='turn benchmark annotations into a '
                        'manifest')
     i.add_argument('format', help='importer name, e.g. spot-the-diff, '
@@ -337,6 +345,8 @@ def add_parser(subparsers):
     add_import_vocab_arguments(i)
     i.set_defaults(func=run_import)
 
+
+def _add_synth_parser(sub):
     s = sub.add_parser('synth', help='generate the synthetic data set')
     s.add_argument('--out', required=True, help='output folder (data root)')
     s.add_argument('--num', type=int, default=10000, help='number of pairs')
@@ -349,5 +359,3 @@ def add_parser(subparsers):
                    help='registered generator name')
     s.add_argument('--quiet', action='store_true', help='no progress bar')
     s.set_defaults(func=run_synth)
-
-    add_vocab_parser(sub)

@@ -201,52 +201,72 @@ def check_data(manifest,
                   summary=summarize(records), findings=[])
     findings = report['findings']
 
-    bad = defaultdict(lambda: dict(count=0, examples=[]))
-    for p in problems:
-        entry = bad[problem_kind(p.reason)]
-        entry['count'] += 1
-        if len(entry['examples']) < examples:
-            entry['examples'].append(f'line {p.line}: {p.reason}')
-    report['bad_lines'] = dict(bad)
-    if problems:
-        kinds = ', '.join(f'{k} ({v["count"]})' for k, v in bad.items())
-        findings.append(('error', f'{len(problems)} bad manifest lines: '
-                         f'{kinds}'))
+    report['bad_lines'] = _bad_lines(problems, examples, findings)
     if splits and not records:
         findings.append(('error', f'no record of split(s) {list(splits)}'))
 
     flagged = Counter(r['split'] for r in records
                       if r.get('empty_references'))
     report['empty_references'] = dict(flagged)
-
     if check_files:
-        images = check_images(records, root, examples)
-        report['images'] = images
-        miss = images['missing']
-        if miss['pairs']:
-            findings.append((
-                'error', f'{miss["pairs"]} of {len(records)} pairs miss '
-                f'{miss["files"]} image files under the root {root} (per '
-                f'split {miss["per_split"]}); is --root the folder holding '
-                'the images?'))
-        if images['unreadable']['pairs']:
-            findings.append(('error', f'{images["unreadable"]["pairs"]} '
-                             'pairs have an image whose header cannot be '
-                             'read'))
-        if images['size_mismatch']['pairs']:
-            findings.append((
-                'warning', f'{images["size_mismatch"]["pairs"]} pairs have '
-                'two images of different sizes (the pipeline resizes both; '
-                'pixel-aligned differences may be lost)'))
+        report['images'] = _image_report(records, root, examples, findings)
 
     if tokenizer is None:
         tokenizer = WordCounter(c for r in train for c in r['captions'])
         vocabulary_source = f'the train split of {manifest} (words)'
-    report['caption_lengths'] = caption_lengths(records, tokenizer,
-                                                max_length)
+    report['caption_lengths'] = _length_report(records, tokenizer,
+                                               max_length, findings)
     report['max_length'] = max_length
+    report['vocabulary'] = _vocabulary_report(
+        records, tokenizer, vocabulary_source, max_unknown_pct, manifest,
+        findings)
+    findings.sort(key=lambda f: f[0] != 'error')  # errors first, stable
+    return report
+
+
+def _bad_lines(problems, examples, findings):
+    """Bad manifest lines by kind (count, examples); adds the finding."""
+    bad = defaultdict(lambda: dict(count=0, examples=[]))
+    for p in problems:
+        entry = bad[problem_kind(p.reason)]
+        entry['count'] += 1
+        if len(entry['examples']) < examples:
+            entry['examples'].append(f'line {p.line}: {p.reason}')
+    if problems:
+        kinds = ', '.join(f'{k} ({v["count"]})' for k, v in bad.items())
+        findings.append(('error', f'{len(problems)} bad manifest lines: '
+                         f'{kinds}'))
+    return dict(bad)
+
+
+def _image_report(records, root, examples, findings):
+    """:func:`check_images` of ``records``; adds its findings."""
+    images = check_images(records, root, examples)
+    miss = images['missing']
+    if miss['pairs']:
+        findings.append((
+            'error', f'{miss["pairs"]} of {len(records)} pairs miss '
+            f'{miss["files"]} image files under the root {root} (per '
+            f'split {miss["per_split"]}); is --root the folder holding '
+            'the images?'))
+    if images['unreadable']['pairs']:
+        findings.append(('error', f'{images["unreadable"]["pairs"]} '
+                         'pairs have an image whose header cannot be '
+                         'read'))
+    if images['size_mismatch']['pairs']:
+        findings.append((
+            'warning', f'{images["size_mismatch"]["pairs"]} pairs have '
+            'two images of different sizes (the pipeline resizes both; '
+            'pixel-aligned differences may be lost)'))
+    return images
+
+
+def _length_report(records, tokenizer, max_length, findings):
+    """:func:`caption_lengths` per split; warns about captions the decoder
+    cuts."""
+    lengths = caption_lengths(records, tokenizer, max_length)
     if max_length:
-        for split, row in report['caption_lengths'].items():
+        for split, row in lengths.items():
             if row['over_max_length']:
                 pct = 100.0 * row['over_max_length'] / row['captions']
                 findings.append((
@@ -254,18 +274,21 @@ def check_data(manifest,
                     f'{row["captions"]} captions ({pct:.1f} %) are longer '
                     f'than max_length={max_length} tokens (EOS included); '
                     'the decoder cuts them'))
+    return lengths
+
+
+def _vocabulary_report(records, tokenizer, source, max_unknown_pct,
+                       manifest, findings):
+    """Vocabulary coverage per split; an error above ``max_unknown_pct``."""
     coverage = vocabulary_coverage(records, tokenizer)
-    report['vocabulary'] = dict(source=vocabulary_source, splits=coverage)
+    vocab = manifest.parent / 'vocab.json'
     for split, row in coverage.items():
         if row['unknown_pct'] > max_unknown_pct:
             findings.append((
                 'error', f'{row["unknown_pct"]:.1f} % of the {split} caption '
                 f'tokens ({row["unknown"]} of {row["tokens"]}) are unknown '
-                f'to the vocabulary of {vocabulary_source}: the model can '
-                'never say them. Build the vocabulary from this data set\'s '
-                f'train split (onediff data vocab {manifest} --out '
-                f'{manifest.parent / "vocab.json"}, then --cfg-options '
-                f'model.decoder.vocab_file={manifest.parent / "vocab.json"})'
-            ))
-    findings.sort(key=lambda f: f[0] != 'error')  # errors first, stable
-    return report
+                f'to the vocabulary of {source}: the model can never say '
+                'them. Build the vocabulary from this data set\'s train '
+                f'split (onediff data vocab {manifest} --out {vocab}, then '
+                f'--cfg-options model.decoder.vocab_file={vocab})'))
+    return dict(source=source, splits=coverage)
