@@ -198,9 +198,18 @@ def run_import(args):
     write_manifest(args.out, records)
     print(f'wrote {len(records)} records to {args.out}')
     _print_counts(summarize(records))
+    vocab = Path(args.out).with_name('vocab.json')
+    if not any(r['split'] == 'train' for r in records):
+        print(f'  note: no train pair, so no vocabulary written ({vocab} is '
+              'built from the train split; `onediff data vocab` builds one '
+              'from other manifests)')
+        if vocab.exists():
+            print(f'  warning: {vocab} is left from an earlier import; it '
+                  'does not describe this manifest')
+        return 0
     from .data_vocab import write_vocab_file
     return write_vocab_file(
-        Path(args.out).with_name('vocab.json'), [args.out],
+        vocab, [args.out],
         texts=args.vocab_text or (), min_freq=args.vocab_min_freq,
         vocab_size=args.vocab_size)
 

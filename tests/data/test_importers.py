@@ -81,12 +81,17 @@ def test_cli_import_counts_and_drops_missing(shared_data, tmp_path, capsys):
                  str(src), '--out', str(out), '--root', str(root)]) == 0
     text = capsys.readouterr().out
     assert '3938 pairs have a missing image file' in text
+    assert (root / 'vocab.json').is_file()
     assert len(load_manifest(out, root=root)) == 3939
     assert main(['data', 'import', 'image-editing-request', '--src',
                  str(src), '--out', str(out), '--root', str(root),
                  '--drop-missing']) == 0
     assert [r['pair_id'] for r in load_manifest(out, check_files=True)] == [
         'Reddit_1052']
+    # The one pair left is not a train pair: no vocabulary to build.
+    text = capsys.readouterr().out
+    assert 'no train pair, so no vocabulary written' in text
+    assert 'is left from an earlier import' in text
     assert main(['data', 'import', 'nope', '--src', str(src), '--out',
                  str(out)]) == 2
 
