@@ -321,7 +321,9 @@ def table(rows, seeds):
             'share of changed-object boxes that hold the attention\'s peak, '
             'and the share of attention inside the box; '
             'docs/evaluation.md); `-` where the run predates it, `none` '
-            'where the delta module exposes no attention.\n\n'
+            'where the delta module exposes no attention. Scores are raw '
+            '(x1); the IDC papers print them x100 (CIDEr 2.44 = 244 there; '
+            'accuracies x100 = %).\n\n'
             % (budget(), ', '.join(map(str, seeds)), seeds[0]))
     text += C.md_table(header, lines)
     if notes:
