@@ -45,6 +45,12 @@ def parse_args(argv=None):
                         'missing')
     parser.add_argument('--retrain', action='store_true',
                         help='train again even if a finished run exists')
+    parser.add_argument('--amp', action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help='train with mixed precision (tools/train.py '
+                        '--amp: bfloat16 autocast on a CPU); on by default, '
+                        'the demo\'s quality holds with it (BENCHMARKS.md, '
+                        'row default_bf16); --no-amp trains in float32')
     parser.add_argument('--num-vis', type=int, default=6,
                         help='test pairs to visualise')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -160,6 +166,8 @@ def train(args, cfg, train_dir):
             not args.retrain:
         argv.append('--resume')  # continue an interrupted run
     argv += cfg_options_argv(args.cfg_options) + console_argv(args)
+    if args.amp:
+        argv.append('--amp')
     banner('training: stage 1 (Coupled Sample Training), then stage 2')
     load_tool('train').main(argv)
 
@@ -253,7 +261,8 @@ def export_pretrained(args, ckpt, work_dir):
     commands = dict(
         demo=f'make demo (python tools/demo.py --work-dir {work_dir})',
         train=f'python tools/train.py {config} --work-dir '
-        f'{osp.join(work_dir, "train")} {options}'.strip(),
+        f'{osp.join(work_dir, "train")} {options}'.strip() +
+        (' --amp' if args.amp else ''),
         test=f'python tools/test.py {config} {ckpt} --work-dir {test_dir} '
         f'{options}'.strip())
     captioner = DiffCaptioner(args.config, ckpt, device='cpu',
@@ -290,6 +299,8 @@ def main(argv=None):
     if args.cfg_options:
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    if args.amp:  # as tools/train.py --amp will, so reruns compare alike
+        load_tool('train').use_amp(cfg)
     work_dir = args.work_dir
     train_dir = osp.join(work_dir, 'train')
     os.makedirs(work_dir, exist_ok=True)

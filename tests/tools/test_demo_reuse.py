@@ -47,3 +47,19 @@ def test_first_difference_names_the_path():
     assert demo.first_difference({'a': {'b': 1}}, {'a': {'b': 2}},
                                  'x') == 'x.a.b'
     assert demo.first_difference({'a': 1}, {'a': 1, 'c': 0}, 'x') == 'x.c'
+
+
+def test_demo_trains_with_amp_by_default(tmp_path):
+    demo = load_demo()
+    assert demo.parse_args([]).amp is True
+    assert demo.parse_args(['--no-amp']).amp is False
+    cfg = Config.fromfile(demo.DEFAULT_CONFIG)
+    demo.load_tool('train').use_amp(cfg)
+    expected = ('AmpOptimWrapper' if __import__('torch').cuda.is_available()
+                else 'CPUAutocastOptimWrapper')
+    assert cfg.optim_wrapper.type == expected
+    # A float32 run in the work dir is not reused for the amp demo.
+    fp32 = tmp_path / 'fp32'
+    dump_run(Config.fromfile(demo.DEFAULT_CONFIG), fp32)
+    with pytest.raises(SystemExit, match=r'optim_wrapper.*--retrain'):
+        demo.check_same_training(cfg, str(fp32))
