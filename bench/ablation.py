@@ -323,7 +323,7 @@ def table(rows, seeds):
             'docs/evaluation.md); `-` where the run predates it, `none` '
             'where the delta module exposes no attention. Scores are raw '
             '(x1); the IDC papers print them x100 (CIDEr 2.44 = 244 there; '
-            'accuracies x100 = %).\n\n'
+            'accuracies x100 are per cent).\n\n'
             % (budget(), ', '.join(map(str, seeds)), seeds[0]))
     text += C.md_table(header, lines)
     if notes:
