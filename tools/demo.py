@@ -300,7 +300,7 @@ def main(argv=None):
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.amp:  # as tools/train.py --amp will, so reruns compare alike
-        load_tool('train').use_amp(cfg)
+        load_tool('train').use_amp(cfg, announce=False)
     work_dir = args.work_dir
     train_dir = osp.join(work_dir, 'train')
     os.makedirs(work_dir, exist_ok=True)

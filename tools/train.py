@@ -72,16 +72,18 @@ def parse_args(argv=None):
     return args
 
 
-def use_amp(cfg):
-    """Pick the mixed-precision optimiser wrapper for this machine."""
+def use_amp(cfg, announce=True):
+    """Pick the mixed-precision optimiser wrapper for this machine (and say
+    which on a CPU when ``announce``)."""
     import torch
     if torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     else:
         # mmengine's AmpOptimWrapper asserts on CPU-only machines.
-        print('--amp on a CPU: training with bfloat16 autocast '
-              '(CPUAutocastOptimWrapper).')
+        if announce:
+            print('--amp on a CPU: training with bfloat16 autocast '
+                  '(CPUAutocastOptimWrapper).')
         cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
         cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
 
