@@ -66,6 +66,9 @@ def worker(spec):
     from mmengine.config import Config
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
+
+    import onediff_kit
+    onediff_kit.init()  # plugins, safe checkpoint loading
     root = spec['data']
     cfg = Config.fromfile(C.DEFAULT_CONFIG)
     cfg.work_dir = spec['work_dir']

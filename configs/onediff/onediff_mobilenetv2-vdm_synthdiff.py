@@ -1,42 +1,48 @@
-# The default OneDiff recipe at CPU scale, trained by `make demo`:
-# ImageNet MobileNetV2 (frozen) -> Visual Delta Module (MiniLM init, with an
-# auxiliary attribute head) -> MLP projector -> transformer decoder, on the
-# synthetic CLEVR-like pairs plus real-photo edits. Two stages in one run (MultiStageTrainLoop):
-#   1. Coupled Sample Training on pseudo pairs of two single-image captions;
-#   2. multi-task tuning on the difference pairs (one prompt per task).
-# In the paper stage 1 trains only the delta module and projector, because
-# the 7B decoder is pretrained; our decoder starts from scratch, so it
-# trains in stage 1 too (set stage1_trainable=('delta', 'projector') with a
-# pretrained HF decoder).
-_base_ = [
-    '../_base_/models/onediff_mobilenetv2_vdm.py',
-    '../_base_/datasets/synthdiff.py',
-    '../_base_/schedules/adamw_iter.py',
-    '../_base_/default_runtime.py',
-]
+# The default OneDiff recipe at CPU scale, trained by `make demo`: the
+# 900-iteration recipe (onediff_mobilenetv2-vdm_900it_synthdiff.py: frozen
+# ImageNet MobileNetV2 -> Visual Delta Module with the auxiliary attribute
+# head -> MLP projector -> transformer decoder, Coupled Sample Training then
+# multi-task tuning) with the time issue 22 saved spent on more stage-2
+# iterations (BENCHMARKS.md, "make demo"):
+# - the frozen encoder's features come from a disk cache after an image's
+#   first visit (model.feature_cache), so each colour-jitter draw is fixed
+#   per pair (FixedVariants, K=1) in both stages;
+# - no dropout in the delta module and the decoder: at this budget the model
+#   underfits, and on a CPU attention dropout forces the unfused attention
+#   kernel (a fifth of a cached step);
+# - one validation, at the end (it picks the checkpoint the test uses).
+# `make demo` also trains it with --amp (bfloat16 autocast on a CPU).
+_base_ = ['./onediff_mobilenetv2-vdm_900it_synthdiff.py']
 
 stage1_iters = 150
-stage2_iters = 750
+stage2_iters = 1050
 max_iters = stage1_iters + stage2_iters
-stage1_trainable = ('delta', 'projector', 'decoder')
-stage2_trainable = None  # everything the encoder config leaves unfrozen
 
+model = dict(
+    feature_cache=dict(enable=True),
+    delta=dict(dropout=0.0),
+    decoder=dict(dropout=0.0))
+
+# One fixed colour-jitter draw per pair (the cache stores one variant); an
+# int K > 1 stores K draws per pair.
+num_variants = 1
+cached_pipeline = [
+    dict(step, num_variants=num_variants) if step['type'] == 'FixedVariants'
+    else step for step in _base_.train_pipeline
+]
+train_dataloader = dict(dataset=dict(pipeline=cached_pipeline))
 train_cfg = dict(
-    _delete_=True,
-    type='MultiStageTrainLoop',
     stages=[
-        dict(name='coupled', iters=stage1_iters,
-             dataloader={{_base_.coupled_train_dataloader}},
-             trainable=stage1_trainable),
-        dict(name='difference', iters=stage2_iters,
-             trainable=stage2_trainable),
+        dict(_base_.train_cfg.stages[0], iters=stage1_iters,
+             dataloader=dict(
+                 _base_.train_cfg.stages[0].dataloader,
+                 dataset=dict(_base_.train_cfg.stages[0].dataloader.dataset,
+                              pipeline=cached_pipeline))),
+        dict(_base_.train_cfg.stages[1], iters=stage2_iters),
     ],
-    # Validation is on difference captions: only meaningful in stage 2.
     val_begin=stage1_iters + 1,
-    val_interval=375)
+    val_interval=max_iters)
 
-lr = 1e-3
-optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=100),
@@ -44,38 +50,4 @@ param_scheduler = [
          end=max_iters, eta_min_ratio=0.01),
 ]
 
-default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
-
-# ChangeAttributeHead (not in the paper): an auxiliary loss on the delta
-# tokens from the synthetic pairs' scene truth (change type, the changed
-# object's size/colour/material/shape, the new value). Without it the
-# captions' attributes stay at chance at this budget (ablation rows
-# configs/onediff/ablation/default.py and vdm.py); model.delta_head=None is
-# the paper's recipe.
-# The vocabulary (data/synthdiff/vocab.json, model base) also covers the
-# stage-1 scene captions and template.
-# feature_cache: the frozen encoder's features stored on disk per image
-# (onediff_kit/cache; `onediff cache info|clear DIR`). Switch it on with
-# model.feature_cache.enable=True and a fixed number K of colour-jitter
-# draws per pair: train_dataloader.dataset.pipeline.2.num_variants=K and
-# train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants=K.
-model = dict(
-    feature_cache=dict(enable=False, dir='work_dirs/feature_cache',
-                       dtype='float32'),
-    delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0))
-
-# Test: n-gram scores overall and per change type, plus the semantic
-# accuracies parsed from the captions and the pointing game on the delta
-# attention (synthetic pairs carry scene truth and the changed object's box).
-test_evaluator = [
-    dict(type='CaptionMetric'),
-    dict(type='SemanticChangeMetric'),
-    dict(type='PointingGameMetric'),
-]
-
-# PNGs of a few validation pairs with the delta tokens' attention at every
-# evaluation (work_dir/vis/iter_N/); the always-on hooks are in
-# default_hooks (configs/_base_/default_runtime.py), which this list leaves.
-custom_hooks = [
-    dict(type='DiffVisualizationHook', num_samples=4, interval=1),
-]
+default_hooks = dict(checkpoint=dict(interval=300))

@@ -1,6 +1,6 @@
 # CrossTransformerDelta
 _base_ = [
-    '../onediff_mobilenetv2-vdm_synthdiff.py',
+    '../onediff_mobilenetv2-vdm_900it_synthdiff.py',
     '../../_base_/models/delta_variants.py',
 ]
 model = dict(delta={{_base_.crosstransformer_delta}}, delta_head=None)

@@ -1,4 +1,4 @@
-# the default config: VisualDeltaModule (MiniLM init, fused A/B/B-A memory
-# tokens, change prior) + ChangeAttributeHead on the delta tokens, CST stage
-# 1, ImageNet encoder frozen
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+# the 900-iteration recipe, the default config until issue 22
+# (VisualDeltaModule with MiniLM init, fused A/B/B-A memory tokens and the
+# change prior + ChangeAttributeHead, CST stage 1, ImageNet encoder frozen)
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']

@@ -1,3 +1,3 @@
 # the default trained with bfloat16 autocast (what --amp does on a CPU)
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 optim_wrapper = dict(type='CPUAutocastOptimWrapper')

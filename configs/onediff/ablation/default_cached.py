@@ -1,6 +1,6 @@
 # the default with the feature cache and one fixed colour-jitter draw per
 # pair (FixedVariants K=1)
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 model = dict(feature_cache=dict(enable=True))
 # Both stages' train pipelines, with FixedVariants giving one fixed draw.
 cached_pipeline = [

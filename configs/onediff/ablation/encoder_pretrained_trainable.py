@@ -1,3 +1,3 @@
 # ImageNet encoder, trained
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 model = dict(encoder=dict(frozen_stages=-1), delta_head=None)

@@ -1,6 +1,6 @@
 # VDM without stage-1 Coupled Sample Training (stage 1 trains on difference
 # pairs)
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 # Equal budget: stage 1 keeps its iterations and trainable parts but reads
 # the main train dataloader (dataloader=None), so the whole run trains on
 # difference captions with the same LR schedule.

@@ -1,7 +1,7 @@
 # SubtractDelta + ChangeAttributeHead (the default's recipe with the
 # baseline delta module)
 _base_ = [
-    '../onediff_mobilenetv2-vdm_synthdiff.py',
+    '../onediff_mobilenetv2-vdm_900it_synthdiff.py',
     '../../_base_/models/delta_variants.py',
 ]
 model = dict(delta={{_base_.subtract_delta}})

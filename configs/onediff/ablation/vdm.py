@@ -1,3 +1,3 @@
 # the default without the head: VisualDeltaModule alone
-_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 model = dict(delta_head=None)
