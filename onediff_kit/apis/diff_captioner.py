@@ -79,8 +79,10 @@ class DiffCaptioner:
         from onediff_kit.registry import MODELS
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
+        # A training speed setting: captioning never writes features to disk.
+        model_cfg = dict(self.cfg.model, feature_cache=None)
         try:
-            model = MODELS.build(self.cfg.model)
+            model = MODELS.build(model_cfg)
         except Exception as exc:
             raise CaptionerError(
                 f'config {self.config_name}: cannot build the model: '

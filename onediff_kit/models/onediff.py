@@ -53,7 +53,8 @@ class OneDiff(BaseModel):
             set_attn_backend`); other models in the process keep theirs.
             Hugging Face encoders and decoders keep their own attention
             implementation.
-        feature_cache (dict, optional): ``enable``, ``dir`` and ``dtype`` of
+        feature_cache (dict, optional): ``enable``, ``dir``, ``dtype`` and
+            ``in_eval`` of
             a :class:`~onediff_kit.cache.FeatureCache` that serves the
             frozen encoder's features from disk (needs ``FeatureCacheHook``
             in training). None or ``enable=False``: no cache.
@@ -208,8 +209,9 @@ class OneDiff(BaseModel):
 
     def encode(self, inputs):
         """The encoder's multi-level features, from the feature cache when
-        there is one."""
-        if self.feature_cache is None:
+        there is one (in eval mode only if it has ``in_eval=True``)."""
+        cache = self.feature_cache
+        if cache is None or not (self.training or cache.in_eval):
             return self.encoder(inputs)
         return self.feature_cache(self.encoder, inputs)
 

@@ -89,6 +89,19 @@ def test_constructor_options(tiny, image_files):
     assert sample.task == 'real_edit'
 
 
+def test_a_training_feature_cache_is_not_built(tiny, image_files,
+                                               tmp_path):
+    # The cache speeds up training; captioning must not write features.
+    cache_dir = tmp_path / 'feature_cache'
+    captioner = DiffCaptioner(
+        tiny['config'], tiny['checkpoint'], device='cpu',
+        cfg_options={'model.feature_cache': dict(dir=str(cache_dir),
+                                                 in_eval=True)})
+    assert captioner.model.feature_cache is None
+    captioner.predict([(image_files['jpeg'], image_files['png'])])
+    assert not cache_dir.exists()
+
+
 def test_task_and_prompt(captioner, image_files):
     assert captioner.prompt_for() == TASK_PROMPTS['synth_diff']
     assert captioner.prompt_for('real_edit') == TASK_PROMPTS['real_edit']

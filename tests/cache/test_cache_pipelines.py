@@ -7,6 +7,7 @@ from onediff_kit.cache import FixedVariants, check_cacheable_pipelines
 from onediff_kit.config_check import ConfigError
 
 DEFAULT = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
+RECIPE_900IT = 'configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py'
 JITTER = dict(type='ColorJitterPair', brightness=0.2, contrast=0.2,
               saturation=0.1, prob=1.0)
 
@@ -47,15 +48,26 @@ def test_stage_dataloaders_and_wrapped_datasets_are_checked():
         check_cacheable_pipelines(cfg)
 
 
-def test_the_default_config_switches_with_cfg_options():
+def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
+    # The default caches with one fixed jitter draw per pair, in both
+    # stages; the 900-iteration recipe it inherits draws per visit.
     cfg = Config.fromfile(DEFAULT)
-    with pytest.raises(ConfigError, match='FixedVariants'):
-        check_cacheable_pipelines(cfg)
+    assert cfg.model.feature_cache.enable
+    check_cacheable_pipelines(cfg)
     cfg.merge_from_dict({
+        'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': None,
+    })
+    with pytest.raises(ConfigError, match=r'stages\[0\].*FixedVariants'):
+        check_cacheable_pipelines(cfg)
+    recipe = Config.fromfile(RECIPE_900IT)
+    assert not recipe.model.feature_cache.enable
+    with pytest.raises(ConfigError, match='FixedVariants'):
+        check_cacheable_pipelines(recipe)
+    recipe.merge_from_dict({
         'train_dataloader.dataset.pipeline.2.num_variants': 2,
         'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': 2,
     })
-    check_cacheable_pipelines(cfg)
+    check_cacheable_pipelines(recipe)
 
 
 def pair(pair_id, value):

@@ -18,11 +18,11 @@ def frozen_encoder():
     return dict(tiny_encoder(), frozen_stages='all')
 
 
-def build(cache_dir=None, seed=0, **kwargs):
+def build(cache_dir=None, seed=0, in_eval=True, **kwargs):
     torch.manual_seed(seed)
     cfg = tiny_model(**dict(dict(encoder=frozen_encoder()), **kwargs))
     if cache_dir is not None:
-        cfg['feature_cache'] = dict(dir=str(cache_dir))
+        cfg['feature_cache'] = dict(dir=str(cache_dir), in_eval=in_eval)
     with DefaultScope.overwrite_default_scope('onediff_kit'):
         model = MODELS.build(cfg)
     if model.feature_cache is not None:
@@ -66,6 +66,18 @@ def encode(model, pairs):
     model.eval()
     with torch.no_grad():
         return model.encode(inputs)
+
+
+def test_eval_mode_reads_the_cache_only_with_in_eval(tmp_path):
+    pairs = make_pairs(2, size=64)
+    model = build(tmp_path / 'cache', in_eval=False)
+    plain = encode(model, pairs)  # validation, test: the encoder runs
+    assert (model.feature_cache.hits, model.feature_cache.misses) == (0, 0)
+    assert cache_summary(str(tmp_path / 'cache')) == []
+    model = build(tmp_path / 'cache', in_eval=True)
+    for got, want in zip(encode(model, pairs), plain):
+        torch.testing.assert_close(got, want)
+    assert model.feature_cache.misses == 4
 
 
 def test_every_key_part_invalidates(tmp_path):

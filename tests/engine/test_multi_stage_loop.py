@@ -1,7 +1,10 @@
-"""MultiStageTrainLoop on the real default config, shrunk by --cfg-options.
+"""MultiStageTrainLoop on the real 900-iteration recipe, shrunk by
+--cfg-options.
 
 The SIGKILL test runs tools/train.py in subprocesses on
-configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py with a tiny model, 32 px
+configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py (the recipe the
+default inherits; it keeps dropout and a colour-jitter draw per visit, so
+the random states matter) with a tiny model, 32 px
 images and a synthetic data set made here. One run is killed in stage 1 and,
 resumed, killed again in stage 2; resumed once more it must end with the
 weights of a run that was never interrupted. The config draws random
@@ -22,7 +25,8 @@ from onediff_kit.checkpoint import load_local
 from .engine_config import REPO
 from .test_crash_resume import finish, start
 
-DEFAULT = REPO / 'configs' / 'onediff' / 'onediff_mobilenetv2-vdm_synthdiff.py'
+DEFAULT = (REPO / 'configs' / 'onediff' /
+           'onediff_mobilenetv2-vdm_900it_synthdiff.py')
 STAGE_ITERS = 4  # per stage; checkpoints every 2 iterations
 
 
@@ -34,7 +38,7 @@ def data_root(tmp_path_factory):
 
 
 def shrink(root):
-    """Options that shrink the default config (schedule, model, images,
+    """Options that shrink the recipe (schedule, model, images,
     data) and point it at ``root``; nothing else changes."""
     loaders = ('train_dataloader', 'train_cfg.stages.0.dataloader')
     opts = {f'{key}.dataset.data_root': str(root) for key in loaders + (
@@ -69,7 +73,7 @@ def cfg_options(opts):
 
 
 def pausing_config(path, flags):
-    """The default config plus hooks that hang after the given iterations
+    """The recipe plus hooks that hang after the given iterations
     (the always-on hooks stay: they are default_hooks)."""
     hooks = ',\n'.join(
         f'    dict(type="PauseAfterIterHook", pause_after={it}, '
