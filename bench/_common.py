@@ -15,6 +15,9 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py')
+# The default before issue 22, which the ablation rows inherit.
+RECIPE_900IT = osp.join(
+    ROOT, 'configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py')
 RESULTS = osp.join(ROOT, 'bench', 'results')
 
 # Delta-module swaps: the full dict of each variant base config
@@ -43,6 +46,9 @@ def variant_delta(name):
 def load_cfg(overrides=None, delta=None):
     from mmengine.config import Config
     cfg = Config.fromfile(DEFAULT_CONFIG)
+    # These benches time the model's own work on in-memory batches; the
+    # feature cache is timed through the Runner (bench_train_speed.py).
+    cfg.model.feature_cache.enable = False
     if delta is not None:
         cfg.model.delta = delta
         if delta.get('type') == 'NoDelta':

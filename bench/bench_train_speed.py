@@ -1,16 +1,18 @@
-"""Training pairs/s of the default config through the mmengine Runner, for
-several speed settings side by side in one run.
+"""Training pairs/s through the mmengine Runner, for several speed settings
+side by side in one run: the setting before issue 22 ("today") against the
+default config as ``make demo`` trains it.
 
-Each setting runs stage 2 ("difference") of
-``configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py`` at batch 32 for
-``--iters`` iterations in a fresh process (real dataloader workers, PNG
-decoding, the data preprocessor, forward, backward, AdamW), without
-validation or checkpoints. Pairs/s are timed from the end of iteration
-``--warmup`` to the end of training; user and system CPU time and minor page
-faults are those of the whole process tree (``os.wait4``: the dataloader
-workers included). Settings, in order:
+Each setting runs stage 2 ("difference") at batch 32 for ``--iters``
+iterations in a fresh process (real dataloader workers, PNG decoding, the
+data preprocessor, forward, backward, AdamW), without validation or
+checkpoints. Pairs/s are timed from the end of iteration ``--warmup`` to the
+end of training; user and system CPU time and minor page faults are those
+of the whole process tree (``os.wait4``: the dataloader workers included).
+Settings, in order (the first five on the 900-iteration recipe,
+``configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py``, the default
+before issue 22):
 
-- ``today``: the config as it was before issue 22: no ``MallocTuningHook``,
+- ``today``: the recipe as it was before issue 22: no ``MallocTuningHook``,
   no feature cache, 2 dataloader workers, torch's default threads;
 - ``malloc``: + ``MallocTuningHook`` (glibc keeps freed tensor memory);
 - ``malloc+passive``: + ``OMP_WAIT_POLICY=PASSIVE`` (OpenMP threads sleep
@@ -20,10 +22,16 @@ workers included). Settings, in order:
   image a miss the first time it is seen);
 - ``cache-warm``: the same again, reading the cache the cold run filled;
 - ``cache-warm+bf16`` (with ``--bf16``): + bfloat16 autocast; its cache
-  (autocast is part of the key) is filled by an untimed bf16 run first.
+  (autocast is part of the key) is filled by an untimed bf16 run first;
+- ``default-cold+bf16``: the default config
+  (``configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py``: the recipe
+  with the feature cache and no dropout) with bfloat16 autocast, as
+  ``make demo`` trains it, from an empty cache (its first epoch);
+- ``default-warm+bf16``: the same, reading what the cold run wrote (every
+  later epoch).
 
 ``--repeat N`` runs the list N times, interleaved, and reports the median
-per setting (the cache is emptied before each ``cache-cold``).
+per setting (the cache is emptied before each ``cold`` setting).
 
 Data: ``--data`` (a directory written by ``onediff data synth``); without it
 2,000 pairs are generated into the work dir. The feature cache lives in the
@@ -57,6 +65,10 @@ SETTINGS = {
     'cache-cold': dict(cfg=CACHE_ON, env=PASSIVE, clear=True),
     'cache-warm': dict(cfg=CACHE_ON, env=PASSIVE),
     'cache-warm+bf16': dict(cfg=CACHE_ON, env=PASSIVE, bf16=True, fill=True),
+    'default-cold+bf16': dict(config=C.DEFAULT_CONFIG, env=PASSIVE,
+                              bf16=True, clear=True),
+    'default-warm+bf16': dict(config=C.DEFAULT_CONFIG, env=PASSIVE,
+                              bf16=True),
 }
 
 
@@ -70,7 +82,7 @@ def worker(spec):
     import onediff_kit
     onediff_kit.init()  # plugins, safe checkpoint loading
     root = spec['data']
-    cfg = Config.fromfile(C.DEFAULT_CONFIG)
+    cfg = Config.fromfile(spec['config'])
     cfg.work_dir = spec['work_dir']
     cfg.experiment_name = spec['name'].replace('+', '_')
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -112,17 +124,29 @@ def worker(spec):
     print('RESULT ' + json.dumps(out), flush=True)
 
 
-def run_setting(name, args, cache_dir):
+def make_spec(name, data, iters, warmup, cache_root, work_dir):
+    """The worker's spec of setting ``name``; its cache directory is
+    ``cache_root`` + a suffix per cache namespace family."""
     setting = SETTINGS[name]
+    cache_dir = cache_root
     if setting.get('bf16'):
         cache_dir += '_bf16'
-    if setting.get('clear'):
-        shutil.rmtree(cache_dir, ignore_errors=True)
-    spec = dict(name=name, data=args.data, iters=args.iters,
-                warmup=args.warmup, cfg=setting.get('cfg', {}),
+    if 'config' in setting:
+        cache_dir += '_default'
+    return dict(name=name, config=setting.get('config', C.RECIPE_900IT),
+                data=data, iters=iters, warmup=warmup,
+                cfg=setting.get('cfg', {}),
                 malloc=setting.get('malloc', True),
                 bf16=setting.get('bf16', False), cache_dir=cache_dir,
-                work_dir=osp.join(args.work_dir, name.replace('+', '_')))
+                work_dir=work_dir)
+
+
+def run_setting(name, args, cache_dir):
+    setting = SETTINGS[name]
+    spec = make_spec(name, args.data, args.iters, args.warmup, cache_dir,
+                     osp.join(args.work_dir, name.replace('+', '_')))
+    if setting.get('clear'):
+        shutil.rmtree(spec['cache_dir'], ignore_errors=True)
     env = dict(os.environ, **setting.get('env', {}))
     if args.threads:
         env['OMP_NUM_THREADS'] = str(args.threads)
@@ -180,11 +204,11 @@ def main():
     p.add_argument('--data', help='synthetic data directory')
     p.add_argument('--work-dir', default='work_dirs/bench_train_speed')
     p.add_argument('--settings', nargs='+', choices=list(SETTINGS),
-                   default=[s for s in SETTINGS if 'bf16' not in s])
+                   default=list(SETTINGS))
     p.add_argument('--repeat', type=int, default=1,
                    help='rounds over the settings; medians are reported')
     p.add_argument('--bf16', action='store_true',
-                   help='add the cache-warm+bf16 setting')
+                   help='add the cache-warm+bf16 setting to --settings')
     p.add_argument('--name', default='train_speed',
                    help='bench/results/<name>.md')
     p.add_argument('--worker', help=argparse.SUPPRESS)
@@ -198,7 +222,8 @@ def main():
         settings.append('cache-warm+bf16')
     cache_dir = osp.abspath(osp.join(args.work_dir, 'feature_cache'))
     shutil.rmtree(cache_dir, ignore_errors=True)
-    shutil.rmtree(cache_dir + '_bf16', ignore_errors=True)
+    for suffix in ('_bf16', '_bf16_default'):
+        shutil.rmtree(cache_dir + suffix, ignore_errors=True)
     runs = {}
     for round_ in range(args.repeat):
         for name in settings:

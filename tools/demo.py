@@ -305,12 +305,21 @@ def main(argv=None):
     train_dir = osp.join(work_dir, 'train')
     os.makedirs(work_dir, exist_ok=True)
 
+    steps, last = {}, [start]  # wall seconds per step, printed at the end
+
+    def done(step):
+        steps[step] = time.time() - last[0]
+        last[0] = time.time()
+
     root = ensure_data(cfg, args.num_pairs)
+    done('data')
     train(args, cfg, train_dir)
+    done('training')
     ckpt = best_checkpoint(train_dir)
     used = osp.join(work_dir, 'checkpoint.pth')
     shutil.copyfile(ckpt, used)
     metrics = test(args, used, osp.join(work_dir, 'test'))
+    done('test')
     report = dict(
         config=osp.relpath(args.config, REPO),
         checkpoint=used,
@@ -324,6 +333,7 @@ def main(argv=None):
 
     picked = visualise(args, used, root, osp.join(work_dir, 'vis'),
                        args.num_vis)
+    done('visualisations')
     pairs = [(osp.join(root, r['before']), osp.join(root, r['after']),
               f'{r["change_type"]}; reference: "{r["captions"][0]}"')
              for r in picked[:2]]
@@ -333,9 +343,12 @@ def main(argv=None):
                       'real CLEVR; reference: "The large gray sphere made of '
                       'rubber is missing"'))
     model_dir = export_pretrained(args, used, work_dir)
+    done('sharing')
     caption_with_cli(args, model_dir, pairs)
-    print(f'\ndemo finished in {time.time() - start:.0f} s; everything is in '
-          f'{work_dir}/')
+    done('CLI captions')
+    print(f'\ndemo finished in {time.time() - start:.0f} s ('
+          + ', '.join(f'{k} {v:.0f} s' for k, v in steps.items())
+          + f'); everything is in {work_dir}/')
     serve = [osp.join(osp.dirname(sys.executable), 'onediff'), 'serve',
              '--model', model_dir]
     print('\nserve this model on a web page (http://127.0.0.1:7860/):\n  ' +
