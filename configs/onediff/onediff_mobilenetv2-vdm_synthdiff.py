@@ -10,7 +10,9 @@
 # - no dropout in the delta module and the decoder: at this budget the model
 #   underfits, and on a CPU attention dropout forces the unfused attention
 #   kernel (a fifth of a cached step);
-# - one validation, at the end (it picks the checkpoint the test uses).
+# - one validation, at the end (it picks the checkpoint the test uses);
+# - AdamW's fused kernel: torch's default on a CPU is a loop of about ten
+#   small ops per parameter tensor (a tenth of a cached step).
 # `make demo` also trains it with --amp (bfloat16 autocast on a CPU).
 _base_ = ['./onediff_mobilenetv2-vdm_900it_synthdiff.py']
 
@@ -42,6 +44,8 @@ train_cfg = dict(
     ],
     val_begin=stage1_iters + 1,
     val_interval=max_iters)
+
+optim_wrapper = dict(optimizer=dict(fused=True))
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
