@@ -39,7 +39,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402
 import ablation_records as R  # noqa: E402
 
-CONFIG = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
 ROW_DIR = 'configs/onediff/ablation'
 WORK = 'work_dirs/ablation'
 PY = '.venv/bin/python'
@@ -201,9 +200,10 @@ def check_rows(rows):
 
 
 def budget():
-    """'150 + 750 = 900': the default config's stage iterations."""
+    """'150 + 750 = 900': the stage iterations of the 900-iteration recipe
+    that the rows inherit."""
     from mmengine.config import Config
-    stages = Config.fromfile(osp.join(C.ROOT, CONFIG)).train_cfg.stages
+    stages = Config.fromfile(C.RECIPE_900IT).train_cfg.stages
     iters = [int(s['iters']) for s in stages]
     return ' + '.join(map(str, iters)) + f' = {sum(iters)}'
 
@@ -305,7 +305,9 @@ def table(rows, seeds):
         cells.append(f'{min(cider):.3f}-{max(cider):.3f}'
                      if len(cider) > 1 else '-')
         lines.append(cells + [cmd])
-    text = ('Equal budget (%s iterations), default data, test split, '
+    text = ('Equal budget (%s iterations: the 900-iteration recipe, which '
+            'every row inherits unless its description says otherwise), '
+            'default data, test split, '
             'best-validation-CIDEr checkpoint; each cell is the median over '
             'the seeds listed in its row (seeds asked for: %s; seed 0 '
             'trains in `work_dirs/ablation/<row>`, seed N in '
