@@ -36,7 +36,6 @@ def main():
                    '<setting>)')
     args = p.parse_args()
     os.environ.update(S.SETTINGS[args.setting].get('env', {}))
-    import mmengine.runner  # noqa: F401  (before torch.profiler's import)
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
     from torch.profiler import ProfilerActivity, profile

@@ -1,12 +1,12 @@
-# The 900-iteration CPU recipe: the default config until issue 22, and the
-# recipe every ablation row was measured on (configs/onediff/ablation/,
-# BENCHMARKS.md). The default, onediff_mobilenetv2-vdm_synthdiff.py,
-# inherits it and changes the training budget and speed settings.
-# The default OneDiff recipe at CPU scale, as it was trained by `make demo`
-# until issue 22:
+# The 900-iteration OneDiff recipe at CPU scale: the default config until
+# issue 22 and the recipe every ablation row was measured on
+# (configs/onediff/ablation/, BENCHMARKS.md). The default,
+# onediff_mobilenetv2-vdm_synthdiff.py, inherits it and changes the
+# training budget and speed settings.
 # ImageNet MobileNetV2 (frozen) -> Visual Delta Module (MiniLM init, with an
 # auxiliary attribute head) -> MLP projector -> transformer decoder, on the
-# synthetic CLEVR-like pairs plus real-photo edits. Two stages in one run (MultiStageTrainLoop):
+# synthetic CLEVR-like pairs plus real-photo edits. Two stages in one run
+# (MultiStageTrainLoop):
 #   1. Coupled Sample Training on pseudo pairs of two single-image captions;
 #   2. multi-task tuning on the difference pairs (one prompt per task).
 # In the paper stage 1 trains only the delta module and projector, because

@@ -47,11 +47,10 @@ train_cfg = dict(
 
 optim_wrapper = dict(optimizer=dict(fused=True))
 
+# The recipe's warm-up, then its cosine decay stretched to the new end.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=100,
-         end=max_iters, eta_min_ratio=0.01),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_iters),
 ]
 
 default_hooks = dict(checkpoint=dict(interval=300))

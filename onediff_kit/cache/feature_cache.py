@@ -64,8 +64,9 @@ class FeatureCache:
     weights (every parameter and buffer) and the autocast state. A changed
     image, pipeline, encoder config or weight therefore never serves stale
     features: it is a different key. Each level of an entry is one ``.npy``
-    file, written under a temporary name and moved into place with ``os.replace`` (the last level last, and an
-    entry counts only once its last level exists), so a process killed while
+    file, written under a temporary name and moved into place with
+    ``os.replace`` (the last level last, and an entry counts only once its
+    last level exists), so a process killed while
     writing leaves no corrupt entry, and DDP ranks writing the same entry at
     once are safe. Entries are read memory-mapped.
 
@@ -220,7 +221,8 @@ class FeatureCache:
             array = level.detach().float().cpu().numpy().astype(self.dtype)
             tmp = path + tag
             # A plain write, not open_memmap + flush: flush is an msync that
-            # waits for the disk (4-6x slower per entry, BENCHMARKS.md), and
+            # waits for the disk (about 5x slower per entry,
+            # bench/probe_cache_write.py), and
             # a killed process loses nothing already written to the page
             # cache. The .npy format is the same; reads memory-map it.
             with open(tmp, 'wb') as f:

@@ -54,10 +54,10 @@ class OneDiff(BaseModel):
             Hugging Face encoders and decoders keep their own attention
             implementation.
         feature_cache (dict, optional): ``enable``, ``dir``, ``dtype`` and
-            ``in_eval`` of
-            a :class:`~onediff_kit.cache.FeatureCache` that serves the
-            frozen encoder's features from disk (needs ``FeatureCacheHook``
-            in training). None or ``enable=False``: no cache.
+            ``in_eval`` of a :class:`~onediff_kit.cache.FeatureCache` that
+            serves the frozen encoder's features from disk (needs
+            ``FeatureCacheHook`` in training). None or ``enable=False``: no
+            cache.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -213,7 +213,7 @@ class OneDiff(BaseModel):
         cache = self.feature_cache
         if cache is None or not (self.training or cache.in_eval):
             return self.encoder(inputs)
-        return self.feature_cache(self.encoder, inputs)
+        return cache(self.encoder, inputs)
 
     def prefix_and_delta(self, inputs, need_attention=False):
         """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``

@@ -18,7 +18,8 @@ from mmengine.config import Config, DictAction
 
 REPO = Path(__file__).resolve().parents[2]
 ROW_DIR = REPO / 'configs' / 'onediff' / 'ablation'
-DEFAULT = REPO / 'configs' / 'onediff' / 'onediff_mobilenetv2-vdm_900it_synthdiff.py'
+DEFAULT = (REPO / 'configs' / 'onediff' /
+           'onediff_mobilenetv2-vdm_900it_synthdiff.py')
 RECORDS = REPO / 'bench' / 'records' / 'ablation'
 # Names a row config inherits beside the default's: the delta variants.
 VARIANTS = set(Config.fromfile(
