@@ -102,7 +102,7 @@ class DiffCaptioner:
         ``model.safetensors`` of a pretrained folder, or a checkpoint."""
         from mmengine.runner.checkpoint import load_checkpoint
 
-        from onediff_kit.apis.pretrained import load_weights
+        from onediff_kit.apis.pretrained_folder import load_weights
         if self.checkpoint.endswith('.safetensors'):
             return load_weights(model, self.checkpoint, strict=strict)
         load_checkpoint(model, self.checkpoint, map_location='cpu',
@@ -119,19 +119,19 @@ class DiffCaptioner:
             device: as for the constructor.
             **kwargs: the constructor's other options (``num_beams``, ...).
         """
-        from onediff_kit.apis.pretrained import from_pretrained
+        from onediff_kit.apis.pretrained_folder import from_pretrained
         return from_pretrained(cls, directory, device=device, **kwargs)
 
     def save_pretrained(self, directory, scores=(), commands=None):
         """Write this model as a folder :meth:`from_pretrained` reads, with
-        a model card (see ``onediff_kit/apis/pretrained.py``).
+        a model card (see ``onediff_kit/apis/pretrained_folder.py``).
 
         Args:
             directory (str): the folder (created).
             scores (sequence[str]): ``scores.json`` files for the card.
             commands (dict, optional): ``train``/``test`` command lines.
         """
-        from onediff_kit.apis.pretrained import save_pretrained
+        from onediff_kit.apis.pretrained_folder import save_pretrained
         return save_pretrained(self.model, self.cfg, directory, scores,
                                commands)
 

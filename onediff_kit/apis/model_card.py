@@ -5,12 +5,11 @@ datasets of its config, with record counts per split where the manifests
 are at hand), its test scores with their protocol string (from the
 ``scores.json`` files that ``tools/test.py`` and ``onediff eval`` write),
 the commands that trained and tested it, and how to use the folder.
+:func:`~onediff_kit.apis.pretrained_folder.save_pretrained` reads and checks
+the score files and writes the text :func:`render_card` returns.
 """
 import os.path as osp
 from collections import Counter
-
-from onediff_kit.apis.pretrained import (CARD_NAME, PretrainedError,
-                                         read_json)
 
 PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
@@ -87,16 +86,16 @@ def _number(value):
     return f'{value:.4f}' if isinstance(value, float) else str(value)
 
 
-def scores_section(score_files):
-    """Markdown lines: a table and the protocol of each scores.json."""
+def scores_section(reports):
+    """Markdown lines: a table and the protocol of each scores report.
+
+    Args:
+        reports (sequence[tuple[str, dict]]): ``(path, report)`` of each
+            ``scores.json``; every report has a ``scores`` dict.
+    """
     lines = []
-    for path in score_files:
-        report = read_json(path, 'scores file')
-        scores = report.get('scores') if isinstance(report, dict) else None
-        if not isinstance(scores, dict):
-            raise PretrainedError(f'{path} has no "scores" dict (expected '
-                                  'the scores.json of tools/test.py or '
-                                  'onediff eval)')
+    for path, report in reports:
+        scores = report['scores']
         names = list(scores)
         lines += [f'From `{osp.basename(path)}`'
                   + (f' ({report["counts"]["pairs"]} pairs)'
@@ -135,8 +134,18 @@ def default_commands(cfg):
                 test=f'python tools/test.py {config} CHECKPOINT')
 
 
-def render_card(cfg, model, scores=(), commands=None, name=None):
-    """The card's markdown text (see :func:`write_model_card`)."""
+def render_card(cfg, model, reports=(), commands=None, name=None):
+    """The card's markdown text.
+
+    Args:
+        cfg (Config): the config that built the model.
+        model (nn.Module): the model (its parameters are counted).
+        reports (sequence[tuple[str, dict]]): ``(path, report)`` of the
+            ``scores.json`` files to show (see :func:`scores_section`).
+        commands (dict, optional): ``train`` / ``test`` command lines;
+            defaults name tools/train.py and tools/test.py.
+        name (str, optional): the title; defaults to the config's name.
+    """
     commands = dict(default_commands(cfg), **(commands or {}))
     name = name or osp.splitext(osp.basename(str(cfg.filename or
                                                  'onediff')))[0]
@@ -149,7 +158,7 @@ def render_card(cfg, model, scores=(), commands=None, name=None):
         'after image.', '', '## Model', ''
     ] + model_section(cfg, model) + ['', '## Training data', ''] + \
         data_section(cfg) + ['', '## Test scores', ''] + \
-        scores_section(scores) + ['', '## How it was made', ''] + [
+        scores_section(reports) + ['', '## How it was made', ''] + [
             f'- {what}: `{cmd}`' for what, cmd in commands.items()
     ] + ['', '## Use', '', '```bash',
          'onediff caption --model THIS_FOLDER before.png after.png',
@@ -166,13 +175,4 @@ def render_card(cfg, model, scores=(), commands=None, name=None):
     return '\n'.join(lines)
 
 
-def write_model_card(directory, cfg, model, scores=(), commands=None):
-    """Write ``README.md`` into ``directory``; returns its path."""
-    path = osp.join(directory, CARD_NAME)
-    text = render_card(cfg, model, scores, commands)
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(text)
-    return path
-
-
-__all__ = ['render_card', 'training_datasets', 'write_model_card']
+__all__ = ['render_card', 'training_datasets']

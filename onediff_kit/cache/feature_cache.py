@@ -3,7 +3,6 @@ import hashlib
 import json
 import os
 import os.path as osp
-import uuid
 
 import numpy as np
 import torch
@@ -12,20 +11,13 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.dropout import _DropoutNd
 
 from onediff_kit.config_check import ConfigError
+from onediff_kit.fileio import atomic_open, atomic_write_text, is_temporary
 
 #: Marker file at the root of every cache directory (``onediff cache``
 #: only clears directories that have it).
 MARKER = 'onediff_feature_cache.json'
 META = 'meta.json'
 STORE_DTYPES = ('float32', 'float16')
-
-
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` through a temporary name and os.replace."""
-    tmp = f'{path}.tmp.{os.getpid()}.{uuid.uuid4().hex[:8]}'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def tensor_bytes(tensor):
@@ -215,19 +207,15 @@ class FeatureCache:
             return None
 
     def _write(self, folder, paths, levels):
-        os.makedirs(folder, exist_ok=True)
-        tag = f'.tmp.{os.getpid()}.{uuid.uuid4().hex[:8]}.npy'
         for path, level in zip(paths, levels):
             array = level.detach().float().cpu().numpy().astype(self.dtype)
-            tmp = path + tag
-            # A plain write, not open_memmap + flush: flush is an msync that
-            # waits for the disk (about 5x slower per entry,
-            # bench/probe_cache_write.py), and
-            # a killed process loses nothing already written to the page
+            # No fsync and no open_memmap + flush: both wait for the disk
+            # (about 5x slower per entry, bench/probe_cache_write.py), and a
+            # killed process loses nothing already written to the page
             # cache. The .npy format is the same; reads memory-map it.
-            with open(tmp, 'wb') as f:
+            # The last level is written last: it marks the entry.
+            with atomic_open(path, 'wb', fsync=False) as f:
                 np.save(f, array)
-            os.replace(tmp, path)  # the last level last: it marks the entry
             self.bytes_written += osp.getsize(path)
 
     def log_summary(self):
@@ -315,7 +303,7 @@ def cache_summary(root):
                     size += osp.getsize(osp.join(folder, fname))
                 except FileNotFoundError:  # a writer renamed or removed it
                     continue
-                if '.tmp.' in fname:
+                if is_temporary(fname):
                     leftovers += 1
                 elif fname.endswith(last):
                     entries += 1

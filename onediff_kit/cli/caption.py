@@ -14,12 +14,12 @@ The manifest mode writes a COCO results file
 preds.json --refs M`` scores.
 """
 import json
-import os
 import os.path as osp
 import sys
 
 from onediff_kit.cli.model_args import (add_model_arguments, build_captioner,
                                         loading_errors, model_arguments_error)
+from onediff_kit.fileio import atomic_open
 
 PROG = 'onediff caption'
 
@@ -89,12 +89,8 @@ def _caption_manifest(captioner, args):
         progress=False if args.no_progress else 'captioning')
     results = [dict(image_id=s.metainfo['pair_id'], caption=s.pred_caption)
                for s in samples]
-    folder = osp.dirname(osp.abspath(args.out))
-    os.makedirs(folder, exist_ok=True)
-    tmp = args.out + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
+    with atomic_open(args.out, 'w') as f:
         json.dump(results, f, indent=1, ensure_ascii=False)
-    os.replace(tmp, args.out)
     print(f'wrote {len(results)} captions to {args.out}')
     if args.visualize:
         from onediff_kit.apis import to_rgb_array

@@ -51,7 +51,7 @@ def build_captioner(args, **kwargs):
             them; the CLI prints their message.
     """
     from onediff_kit.apis import CaptionerError, DiffCaptioner
-    from onediff_kit.apis.pretrained import config_from_checkpoint
+    from onediff_kit.apis.pretrained_folder import config_from_checkpoint
     if args.model:
         return DiffCaptioner.from_pretrained(args.model, device=args.device,
                                              **kwargs)
@@ -82,6 +82,6 @@ def describe_model(args):
 def loading_errors():
     """The exception types whose message the CLI prints as one line."""
     from onediff_kit.apis import CaptionerError
-    from onediff_kit.apis.pretrained import PretrainedError
+    from onediff_kit.apis.pretrained_folder import PretrainedError
     from onediff_kit.checkpoint import UnsafeCheckpointError
     return (CaptionerError, PretrainedError, UnsafeCheckpointError)

@@ -8,13 +8,13 @@ problem per bad line (for ``onediff data check``); ``load_manifest`` raises a
 :class:`ManifestError` naming the file, line and key at the first problem.
 """
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from onediff_kit.data.image_io import ImageReadError, resolve_in_root
 from onediff_kit.data.jsonl import JsonlError, iter_jsonl
+from onediff_kit.fileio import atomic_open
 
 REQUIRED_KEYS = ('pair_id', 'before', 'after', 'captions', 'split', 'task')
 OPTIONAL_KEYS = ('change_type', 'meta', 'empty_references')
@@ -161,17 +161,10 @@ def load_manifest(path, split=None, root=None, check_files=False):
 def write_manifest(path, records):
     """Write records as JSONL (UTF-8, one object a line, keys in order)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    try:
-        with open(tmp, 'w', encoding='utf-8') as f:
-            for rec in records:
-                rec = {k: v for k, v in rec.items() if not k.startswith('_')}
-                f.write(json.dumps(rec, ensure_ascii=False) + '\n')
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # no partial manifest left behind
-        raise
+    with atomic_open(path, 'w') as f:  # no partial manifest left behind
+        for rec in records:
+            rec = {k: v for k, v in rec.items() if not k.startswith('_')}
+            f.write(json.dumps(rec, ensure_ascii=False) + '\n')
     return path
 
 

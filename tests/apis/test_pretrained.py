@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from onediff_kit.apis import CaptionerError, DiffCaptioner
-from onediff_kit.apis.pretrained import (PretrainedError, load_weights,
-                                         save_weights)
+from onediff_kit.apis.pretrained_folder import (PretrainedError,
+                                                load_weights, save_weights)
 from onediff_kit.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -248,7 +248,7 @@ def test_hugging_face_decoder_travels_in_the_folder(tiny, folder, tmp_path):
     from transformers import (AutoModelForCausalLM, GPT2Config,
                               PreTrainedTokenizerFast)
 
-    from onediff_kit.apis.pretrained import read_config, save_pretrained
+    from onediff_kit.apis.pretrained_folder import read_config, save_pretrained
     from onediff_kit.registry import MODELS
     lm_dir = tmp_path / 'lm'
     tokenizer = PreTrainedTokenizerFast(
@@ -287,7 +287,7 @@ def test_hugging_face_decoder_travels_in_the_folder(tiny, folder, tmp_path):
 
 def test_loading_the_config_imports_nothing(folder, tmp_path):
     """config.json is data: its custom_imports are not imported."""
-    from onediff_kit.apis.pretrained import read_config
+    from onediff_kit.apis.pretrained_folder import read_config
     dst = copy_of(folder, tmp_path)
     config = json.loads((dst / 'config.json').read_text())
     config['custom_imports'] = dict(imports=['no_such_module_onediff'])

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from onediff_kit.cache import FeatureCache, cache_summary
+from onediff_kit.fileio import is_temporary
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,7 +63,7 @@ def test_sigkill_while_writing_leaves_only_whole_entries(tmp_path):
     written = rows[0]['entries']
     assert written >= 12
     # Every file under its final name is a whole array.
-    finals = [p for p in root.rglob('*.npy') if '.tmp.' not in p.name]
+    finals = [p for p in root.rglob('*.npy') if not is_temporary(p.name)]
     for path in finals:
         np.load(path, mmap_mode='r').sum()
     # A new process serves the surviving entries and recomputes the rest:
@@ -100,7 +101,7 @@ def test_two_processes_writing_the_same_entries(tmp_path):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err[-2000:]
     assert cache_summary(str(root))[0]['entries'] == 24
-    assert not [p for p in root.rglob('*') if '.tmp.' in p.name]
+    assert not [p for p in root.rglob('*') if is_temporary(p.name)]
     cache = FeatureCache(str(root))
     for step in range(6):
         x = images(step)

@@ -4,8 +4,8 @@ import os
 import pytest
 from mmengine.fileio import get_file_backend
 
-from onediff_kit.engine.fileio import (AtomicLocalBackend, atomic_write_bytes,
-                                       remove_stale_temporaries)
+from onediff_kit.engine.fileio import AtomicLocalBackend
+from onediff_kit.fileio import atomic_write_bytes, remove_stale_temporaries
 
 from ..foundation.test_train_resume import load_tool
 from .engine_config import write_config

@@ -22,7 +22,7 @@ def _load_tool():
 def test_conversion_matches_every_key(tmp_path):
     from mmpretrain.models import MobileNetV2
 
-    from onediff_models.pretrained import mobilenet_v2_checkpoint
+    from onediff_models.imagenet_weights import mobilenet_v2_checkpoint
     path = mobilenet_v2_checkpoint(str(tmp_path))
     state = torch.load(path, weights_only=True)['state_dict']
     backbone = {k[len('backbone.'):]: v for k, v in state.items()

@@ -19,7 +19,7 @@ def classify(images, size=224, out_dir=None):
     from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 
     from onediff_kit.registry import MODELS
-    from onediff_models.pretrained import mobilenet_v2_checkpoint
+    from onediff_models.imagenet_weights import mobilenet_v2_checkpoint
 
     ckpt = mobilenet_v2_checkpoint(out_dir)
     encoder = MODELS.build(

@@ -18,9 +18,9 @@ import os.path as osp
 
 import torch
 
-from onediff_models.pretrained import (convert_mobilenet_v2,
-                                       mobilenet_v2_checkpoint,
-                                       packaged_mobilenet_v2_path)
+from onediff_models.imagenet_weights import (convert_mobilenet_v2,
+                                             mobilenet_v2_checkpoint,
+                                             packaged_mobilenet_v2_path)
 
 
 def parse_args():

@@ -1,88 +1,22 @@
-"""Local file writes that a crash can not leave half done.
+"""An mmengine file backend whose local writes are atomic.
 
 mmengine's ``save_checkpoint`` hands the serialised checkpoint to a file
 backend's ``put``; :class:`AtomicLocalBackend` is registered with mmengine's
 backend registry as ``'atomic_local'``, so a :class:`CheckpointHook` with
 ``backend_args=dict(backend='atomic_local')`` (the default of
 :class:`~onediff_kit.engine.hooks.AtomicCheckpointHook`) writes every
-checkpoint to a temporary file in the same directory, fsyncs it and then
-renames it over the final name. A reader sees the old file or the complete new
-one, never a torn one.
+checkpoint through :func:`onediff_kit.fileio.atomic_write_bytes`.
 """
-import glob
-import os
-import os.path as osp
-import uuid
-
 from mmengine.fileio import LocalBackend, register_backend
 
-TMP_MARK = '.onediff-tmp-'
-
-
-def _fsync_dir(dirname):
-    try:
-        fd = os.open(dirname, os.O_RDONLY)
-    except OSError:  # e.g. Windows can not open directories
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(filepath, data):
-    """Write ``data`` to ``filepath`` through a temporary file and a rename.
-
-    Args:
-        filepath (str): the final path; its directory is created if missing.
-        data (bytes): the content.
-    """
-    filepath = osp.abspath(str(filepath))
-    dirname = osp.dirname(filepath)
-    os.makedirs(dirname, exist_ok=True)
-    tmp = osp.join(
-        dirname,
-        f'.{osp.basename(filepath)}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex}')
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-    # the rename itself must survive a power cut too
-    _fsync_dir(dirname)
-
-
-def remove_stale_temporaries(dirname):
-    """Delete temporaries that a killed process left in ``dirname``.
-
-    Args:
-        dirname (str): the directory to clean (not recursive).
-
-    Returns:
-        list[str]: the removed paths.
-    """
-    removed = []
-    for path in glob.glob(osp.join(glob.escape(dirname), f'.*{TMP_MARK}*')):
-        try:
-            os.remove(path)
-            removed.append(path)
-        except OSError:
-            pass
-    return removed
+from onediff_kit.fileio import atomic_write_bytes
 
 
 class AtomicLocalBackend(LocalBackend):
     """:class:`mmengine.fileio.LocalBackend` whose writes are atomic.
 
     Reading, listing and removing are those of ``LocalBackend``; ``put`` and
-    ``put_text`` go through :func:`atomic_write_bytes`.
+    ``put_text`` go through :func:`onediff_kit.fileio.atomic_write_bytes`.
     """
 
     def put(self, obj, filepath):

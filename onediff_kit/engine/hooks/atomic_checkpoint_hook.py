@@ -3,8 +3,7 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
-from onediff_kit.engine.fileio import (atomic_write_bytes,
-                                       remove_stale_temporaries)
+from onediff_kit.fileio import atomic_write_bytes, remove_stale_temporaries
 from onediff_kit.registry import HOOKS
 
 

@@ -7,7 +7,7 @@ import torch
 from onediff_kit.models.bases import BaseEncoder
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
-from onediff_models.encoders.unused import freeze_unused
+from onediff_models.encoders.freeze_unused import freeze_unused
 
 
 @MODELS.register_module()

@@ -7,8 +7,8 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 
 from onediff_kit.models.bases import BaseEncoder
 from onediff_kit.registry import MODELS
-from onediff_models.encoders.unused import freeze_unused
-from onediff_models.pretrained import resolve_pretrained
+from onediff_models.encoders.freeze_unused import freeze_unused
+from onediff_models.imagenet_weights import resolve_pretrained
 
 
 def _mmpretrain_import_error():

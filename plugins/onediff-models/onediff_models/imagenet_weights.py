@@ -12,6 +12,8 @@ from collections import OrderedDict
 
 import torch
 
+from onediff_kit.fileio import atomic_open
+
 CACHE_ENV = 'ONEDIFF_CACHE_DIR'
 MOBILENET_V2_FILE = 'mobilenet_v2-b0353104.pth'
 # Bump when the conversion changes, so stale cached files are not reused.
@@ -120,12 +122,11 @@ def mobilenet_v2_checkpoint(out_dir=None):
     src = packaged_mobilenet_v2_path()
     tv_state = torch.load(src, map_location='cpu', weights_only=True)
     state = convert_mobilenet_v2(tv_state)
-    tmp = f'{dst}.{os.getpid()}.tmp'
-    torch.save({'state_dict': state,
-                'meta': {'source': MOBILENET_V2_FILE,
-                         'converter': 'onediff_models.pretrained',
-                         'converter_version': CONVERTER_VERSION}}, tmp)
-    os.replace(tmp, dst)  # atomic: concurrent workers never see half a file
+    with atomic_open(dst, 'wb') as f:  # workers never see half a file
+        torch.save({'state_dict': state,
+                    'meta': {'source': MOBILENET_V2_FILE,
+                             'converter': 'onediff_models.imagenet_weights',
+                             'converter_version': CONVERTER_VERSION}}, f)
     return dst
 
 

@@ -23,6 +23,8 @@ import os.path as osp
 
 import torch
 
+from onediff_kit.apis.model_card import render_card
+
 WEIGHTS_NAME = 'model.safetensors'
 CONFIG_NAME = 'config.json'
 CONFIG_PY_NAME = 'config.py'
@@ -333,6 +335,21 @@ def config_from_checkpoint(checkpoint):
 
 
 # -------------------------------------------------------------------- save
+def read_scores(path):
+    """The report of a ``scores.json`` (``tools/test.py``, ``onediff eval``).
+
+    Raises:
+        FileNotFoundError: the file is missing.
+        PretrainedError: it is not JSON or has no ``scores`` dict.
+    """
+    report = read_json(path, 'scores file')
+    if not isinstance(report, dict) or \
+            not isinstance(report.get('scores'), dict):
+        raise PretrainedError(f'{path} has no "scores" dict (expected the '
+                              'scores.json of tools/test.py or onediff eval)')
+    return report
+
+
 def save_pretrained(model, cfg, directory, scores=(), commands=None):
     """Write ``model`` and its ``cfg`` as a pretrained folder.
 
@@ -348,7 +365,7 @@ def save_pretrained(model, cfg, directory, scores=(), commands=None):
     Returns:
         str: the folder.
     """
-    from onediff_kit.apis.model_card import write_model_card
+    reports = [(path, read_scores(path)) for path in scores]
     os.makedirs(directory, exist_ok=True)
     for name in (WEIGHTS_NAME, CONFIG_NAME, CONFIG_PY_NAME, TOKENIZER_NAME,
                  EXTRA_STATE_NAME, CARD_NAME):  # no stale file of a save
@@ -357,7 +374,8 @@ def save_pretrained(model, cfg, directory, scores=(), commands=None):
     data = portable_config(cfg, model, directory)
     save_weights(model, directory)
     write_config(data, directory)
-    write_model_card(directory, cfg, model, scores=scores, commands=commands)
+    with open(osp.join(directory, CARD_NAME), 'w', encoding='utf-8') as f:
+        f.write(render_card(cfg, model, reports, commands))
     return directory
 
 
