@@ -9,7 +9,7 @@ This is a data contract shared by several plugins: the generator
 (onediff-data) writes captions and scene truth with it, the semantic metric
 (onediff-metrics) parses captions with it and the change-attribute head
 (onediff-models) takes its class names from it. It lives in the core so that
-none of them imports another; ``onediff_data.synth.vocabulary`` re-exports it.
+none of them imports another.
 """
 
 SHAPES = ('cube', 'sphere', 'cylinder')

@@ -6,9 +6,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from onediff_data.synth import derive_change, vocabulary as V
+from onediff_data.synth import derive_change
 from onediff_kit.cli.main import main
 from onediff_kit.data import check_manifest
+from onediff_kit.data import scene_vocabulary as V
 from onediff_kit.registry import GENERATORS
 
 from .conftest import SYNTH_NUM, SYNTH_SEED, SYNTH_SIZE

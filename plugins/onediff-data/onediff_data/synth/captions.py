@@ -1,10 +1,10 @@
 """Reference captions from the scene truth, with templates from
 :mod:`.vocabulary`."""
-from . import vocabulary as V
+from onediff_kit.data import scene_vocabulary as V
 
 
 def object_phrase(obj, form):
-    """Fill one of :data:`vocabulary.OBJECT_PHRASES` with an object."""
+    """Fill one of :data:`V.OBJECT_PHRASES` with an object."""
     return form.format(**obj)
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from onediff_kit.data import scene_vocabulary as V
 from onediff_kit.data.manifest import summarize, write_manifest
 from onediff_kit.data.vocab import VOCAB_FILE, write_vocab
 from onediff_kit.registry import GENERATORS
 
 from ..datasets.coupled_sample_dataset import DEFAULT_TEMPLATE
-from . import vocabulary as V
 from .captions import change_captions, real_captions, scene_captions
 from .real_edit import make_real_edit
 from .render import (default_camera, distractor_camera, object_box,

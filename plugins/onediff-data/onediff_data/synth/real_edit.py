@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import vocabulary as V
+from onediff_kit.data import scene_vocabulary as V
 
 
 def _load(name):
@@ -77,7 +77,7 @@ def make_real_edit(rng, change_type, size):
 
     Args:
         rng (numpy.random.Generator): randomness.
-        change_type (str): one of :data:`vocabulary.REAL_CHANGE_TYPES`.
+        change_type (str): one of :data:`V.REAL_CHANGE_TYPES`.
         size (int): image side in pixels.
 
     Returns:

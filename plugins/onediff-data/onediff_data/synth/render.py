@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import vocabulary as V
+from onediff_kit.data import scene_vocabulary as V
 
 ELEVATION = math.radians(32)
 # Towards the key light: above, left and a little in front of the scene.

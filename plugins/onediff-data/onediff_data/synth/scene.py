@@ -7,7 +7,7 @@ units, within [-2.8, 2.8], ``y`` grows away from the camera) plus a rotation
 """
 import math
 
-from . import vocabulary as V
+from onediff_kit.data import scene_vocabulary as V
 
 EXTENT = 2.8
 # Gap kept between two objects' footprints.
@@ -80,7 +80,7 @@ def make_change(rng, change_type, min_objects=3, max_objects=8):
 
     Args:
         rng (numpy.random.Generator): randomness.
-        change_type (str): one of :data:`vocabulary.CHANGE_TYPES`.
+        change_type (str): one of :data:`V.CHANGE_TYPES`.
         min_objects, max_objects (int): object count range of either scene.
 
     Returns:
