@@ -9,8 +9,9 @@ STAMP := $(VENV)/.onediff-installed
 # (setup.py; see docs/installation.md). The template plugin is not installed:
 # it is a starting point for third parties (its test installs it elsewhere).
 INSTALL_INPUTS := setup.py $(wildcard requirements/*.txt)
-# Separate distributions of the first-party plugins before they moved into
-# onediff_kit's own; removed so their entry points are not declared twice.
+# Stand-alone distributions of the first-party plugins, which an environment
+# set up from an older checkout may hold; removed so their entry points are
+# not declared twice (onediff_kit's own distribution declares them).
 OLD_PLUGIN_DISTS := onediff-models onediff-data onediff-metrics
 PYTEST_ARGS ?=
 

@@ -15,7 +15,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py')
-# The default before issue 22, which the ablation rows inherit.
+# The 900-iteration recipe, which the ablation rows inherit.
 RECIPE_900IT = osp.join(
     ROOT, 'configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py')
 RESULTS = osp.join(ROOT, 'bench', 'results')

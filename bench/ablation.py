@@ -1,9 +1,10 @@
 """The quality ablation of OneDiff at an equal training budget on the
 default data (data/synthdiff): one row per config file in
 ``configs/onediff/ablation/`` (the row is the file's stem; each inherits the
-default config and states its changes; README.md there explains them). A
-row is ONE ``tools/train.py`` run of its config (same schedule: the default
-config's stage 1 + stage 2 iterations, same seed), then ``tools/test.py``
+900-iteration recipe, the row ``default`` the default config, and states
+its changes; README.md there explains them). A row is ONE
+``tools/train.py`` run of its config (same schedule: the recipe's stage 1 +
+stage 2 iterations, same seed), then ``tools/test.py``
 on the best checkpoint (best validation CIDEr), which writes ``scores.json``
 into the row's work dir (``work_dirs/ablation/<row>``). ``--run`` then
 copies the scores into the run's record, ``bench/records/ablation/<row>-
@@ -322,7 +323,7 @@ def table(rows, seeds):
             'delta attention (`pointing_scores.json`, PointingGameMetric: '
             'share of changed-object boxes that hold the attention\'s peak, '
             'and the share of attention inside the box; '
-            'docs/evaluation.md); `-` where the run predates it, `none` '
+            'docs/evaluation.md); `-` where the run\'s record has none, `none` '
             'where the delta module exposes no attention. Scores are raw '
             '(x1); the IDC papers print them x100 (CIDEr 2.44 = 244 there; '
             'accuracies x100 are per cent).\n\n'

@@ -1,6 +1,6 @@
 """Training pairs/s through the mmengine Runner, for several speed settings
-side by side in one run: the setting before issue 22 ("today") against the
-default config as ``make demo`` trains it.
+side by side in one run: the 900-iteration recipe with no speed setting
+(``baseline``) against the default config as ``make demo`` trains it.
 
 Each setting runs stage 2 ("difference") at batch 32 for ``--iters``
 iterations in a fresh process (real dataloader workers, PNG decoding, the
@@ -9,10 +9,9 @@ checkpoints. Pairs/s are timed from the end of iteration ``--warmup`` to the
 end of training; user and system CPU time and minor page faults are those
 of the whole process tree (``os.wait4``: the dataloader workers included).
 Settings, in order (the first five on the 900-iteration recipe,
-``configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py``, the default
-before issue 22):
+``configs/onediff/onediff_mobilenetv2-vdm_900it_synthdiff.py``):
 
-- ``today``: the recipe as it was before issue 22: no ``MallocTuningHook``,
+- ``baseline``: the recipe with no speed setting: no ``MallocTuningHook``,
   no feature cache, 2 dataloader workers, torch's default threads;
 - ``malloc``: + ``MallocTuningHook`` (glibc keeps freed tensor memory);
 - ``malloc+passive``: + ``OMP_WAIT_POLICY=PASSIVE`` (OpenMP threads sleep
@@ -38,7 +37,7 @@ Data: ``--data`` (a directory written by ``onediff data synth``); without it
 work dir and is deleted at the start.
 
     .venv/bin/python bench/bench_train_speed.py [--iters 40] [--warmup 5]
-        [--threads 2] [--data DIR] [--settings today malloc ...] [--bf16]
+        [--threads 2] [--data DIR] [--settings baseline malloc ...] [--bf16]
         [--repeat 1]
 """
 import argparse
@@ -59,7 +58,7 @@ CACHE_ON = {
 }
 PASSIVE = {'OMP_WAIT_POLICY': 'PASSIVE'}
 SETTINGS = {
-    'today': dict(malloc=False),
+    'baseline': dict(malloc=False),
     'malloc': dict(),
     'malloc+passive': dict(env=PASSIVE),
     'cache-cold': dict(cfg=CACHE_ON, env=PASSIVE, clear=True),
@@ -238,7 +237,7 @@ def main():
                 f'{r["minflt"]:,} minor faults') +
                 f' (load {C.load_str()})', flush=True)
     results = [median_run(name, runs[name]) for name in settings]
-    base = next((r for r in results if r['name'] == 'today' and
+    base = next((r for r in results if r['name'] == 'baseline' and
                  'pairs_s' in r), None)
     rows = []
     for r in results:
@@ -260,7 +259,7 @@ def main():
             f'OMP_NUM_THREADS={args.threads or "unset (torch: one per core)"}'
             f', 2 dataloader workers:\n\n' + C.md_table(
                 ['setting', 'pairs/s (median)', 'pairs/s of each round',
-                 'vs today', 's/iter', 'user s',
+                 'vs baseline', 's/iter', 'user s',
                  'sys s', 'minor faults', 'max RSS MiB (largest process)',
                  'cache hit rate', 'load 1/5/15 at end'], rows))
     C.write_result(args.name, text, C.command_line())

@@ -1,6 +1,7 @@
 """Time to write one feature-cache entry: FeatureCache's write (``np.save``
-to a temporary file, then ``os.replace``) against the write it replaced
-(``np.lib.format.open_memmap``, ``flush``, then ``os.replace``).
+to a temporary file, then ``os.replace``, no fsync) against a
+memory-mapped write (``np.lib.format.open_memmap``, ``flush``, then
+``os.replace``).
 
 An entry is the default encoder's three levels at 128 px (32x16x16,
 96x8x8 and 320x4x4 float32: 75 KiB). The two writes alternate for
@@ -29,7 +30,7 @@ SHAPES = [(32, 16, 16), (96, 8, 8), (320, 4, 4)]
 
 
 def write_memmap_flush(folder, paths, levels):
-    """The write before issue 22's profiling: msync through flush()."""
+    """The write the cache does not use: msync through flush()."""
     os.makedirs(folder, exist_ok=True)
     for path, level in zip(paths, levels):
         array = level.numpy()

@@ -50,7 +50,8 @@ def parse_args(argv=None):
                         help='train with mixed precision (tools/train.py '
                         '--amp: bfloat16 autocast on a CPU); on by default, '
                         'the demo\'s quality holds with it (BENCHMARKS.md, '
-                        'row default_bf16); --no-amp trains in float32')
+                        'ablation rows recipe_900it and recipe_900it_bf16); '
+                        '--no-amp trains in float32')
     parser.add_argument('--num-vis', type=int, default=6,
                         help='test pairs to visualise')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,

@@ -1,8 +1,7 @@
-# The 900-iteration OneDiff recipe at CPU scale: the default config until
-# issue 22 and the recipe every ablation row was measured on
-# (configs/onediff/ablation/, BENCHMARKS.md). The default,
-# onediff_mobilenetv2-vdm_synthdiff.py, inherits it and changes the
-# training budget and speed settings.
+# The 900-iteration OneDiff recipe at CPU scale: the recipe every ablation
+# row but `default` inherits (configs/onediff/ablation/, BENCHMARKS.md).
+# The default, onediff_mobilenetv2-vdm_synthdiff.py, inherits it and
+# changes the training budget and speed settings.
 # ImageNet MobileNetV2 (frozen) -> Visual Delta Module (MiniLM init, with an
 # auxiliary attribute head) -> MLP projector -> transformer decoder, on the
 # synthetic CLEVR-like pairs plus real-photo edits. Two stages in one run
@@ -55,7 +54,7 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 # tokens from the synthetic pairs' scene truth (change type, the changed
 # object's size/colour/material/shape, the new value). Without it the
 # captions' attributes stay at chance at this budget (ablation rows
-# configs/onediff/ablation/default.py and vdm.py); model.delta_head=None is
+# configs/onediff/ablation/recipe_900it.py and vdm.py); model.delta_head=None is
 # the paper's recipe.
 # The vocabulary (data/synthdiff/vocab.json, model base) also covers the
 # stage-1 scene captions and template.

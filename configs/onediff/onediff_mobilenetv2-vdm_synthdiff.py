@@ -2,8 +2,8 @@
 # 900-iteration recipe (onediff_mobilenetv2-vdm_900it_synthdiff.py: frozen
 # ImageNet MobileNetV2 -> Visual Delta Module with the auxiliary attribute
 # head -> MLP projector -> transformer decoder, Coupled Sample Training then
-# multi-task tuning) with the time issue 22 saved spent on more stage-2
-# iterations (BENCHMARKS.md, "make demo"):
+# multi-task tuning) with the time the settings below save spent on more
+# stage-2 iterations (BENCHMARKS.md, "make demo"):
 # - the frozen encoder's features come from a disk cache after an image's
 #   first visit (model.feature_cache), so each colour-jitter draw is fixed
 #   per pair (FixedVariants, K=1) in both stages;

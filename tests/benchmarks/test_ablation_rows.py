@@ -1,10 +1,11 @@
-"""Every ablation row is a config file that inherits the default.
+"""Every ablation row is a config file.
 
 bench/ablation.py finds the rows in configs/onediff/ablation/ (row = file
 stem, description = the file's top comment) and trains each with its own
-config. The records of runs made when rows were ``--cfg-options`` on the
-default config still name their row's config, and those options give
-exactly that config.
+config: the row ``default`` is the default config, ``recipe_900it`` the
+900-iteration recipe that the other rows change. Records whose train
+command ran ``--cfg-options`` on a base config name their row's config, and
+those options give exactly that config.
 """
 import argparse
 import importlib.util
@@ -41,8 +42,8 @@ def ablation():
 def test_rows_are_the_config_files(ablation):
     files = sorted(p.stem for p in ROW_DIR.glob('*.py'))
     assert list(ablation.ROWS) == files and len(files) >= 17
-    assert ablation.ROWS['vdm'] == ('the default without the head: '
-                                    'VisualDeltaModule alone')
+    assert ablation.ROWS['vdm'] == ('the 900-iteration recipe without the '
+                                    'head: VisualDeltaModule alone')
     cmd = ablation.train_cmd('vdm', seed=1)
     assert cmd[1:5] == ['tools/train.py', 'configs/onediff/ablation/vdm.py',
                         '--work-dir', 'work_dirs/ablation/vdm-seed1']
@@ -50,6 +51,17 @@ def test_rows_are_the_config_files(ablation):
     assert ablation.test_cmd('vdm', 'x.pth')[2:4] == [
         'configs/onediff/ablation/vdm.py', 'x.pth']
     assert ablation.delta_type('concat') == 'ConcatDelta'
+
+
+def test_the_default_row_is_the_default_config():
+    row = Config.fromfile(ROW_DIR / 'default.py')
+    default = Config.fromfile(
+        REPO / 'configs' / 'onediff' / 'onediff_mobilenetv2-vdm_synthdiff.py')
+    assert row.model.to_dict() == default.model.to_dict()
+    assert row.train_cfg.to_dict() == default.train_cfg.to_dict()
+    assert row.optim_wrapper.type == 'CPUAutocastOptimWrapper'  # as --amp
+    recipe = Config.fromfile(ROW_DIR / 'recipe_900it.py').to_dict()
+    assert recipe == Config.fromfile(DEFAULT).to_dict()
 
 
 def test_a_row_without_a_description_is_refused(tmp_path, ablation):
@@ -68,7 +80,8 @@ def old_options(record):
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     opts = argv[argv.index('--cfg-options'):]
-    # helper B's contract: delta modules keep no attention flag
+    # Delta modules take no keep_attention option: they always return their
+    # attention.
     opts = [o for o in opts if 'keep_attention' not in o]
     return parser.parse_args(opts).cfg_options or {}
 
@@ -84,8 +97,8 @@ def test_old_records_name_the_config_their_options_give():
         trained = shlex.split(record['commands'][0])[2]
         if trained == record['config']:
             continue  # trained its row config itself: nothing to translate
-        # Older runs trained the default of their time (today the
-        # 900-iteration recipe, DEFAULT here) with --cfg-options.
+        # These runs trained onediff_mobilenetv2-vdm_synthdiff.py while it
+        # held the 900-iteration recipe (DEFAULT here), with --cfg-options.
         assert trained.endswith('onediff_mobilenetv2-vdm_synthdiff.py'), \
             path.name
         checked.add(record['row'])

@@ -123,8 +123,8 @@ def test_config_tokens_max_length_and_vocabulary(data, repo_root, capsys,
 
 def test_default_vocabulary_on_spot_the_diff_is_a_loud_error(
         shared_data, tmp_path, repo_root, capsys, monkeypatch):
-    """The issue's finding: the default config's vocabulary, built from the
-    synthetic data, leaves a large share of Spot-the-Diff's test tokens
+    """The default config's vocabulary, built from the synthetic data,
+    leaves a large share of Spot-the-Diff's test tokens
     unknown (40.8 % with 10,000 synthetic pairs)."""
     synth = tmp_path / 'synthdiff'
     assert main(['data', 'synth', '--out', str(synth), '--num', '150',

@@ -210,8 +210,8 @@ def test_boxes_mark_where_the_changed_object_is_drawn():
 
 
 def test_cli_synth_says_when_a_split_is_empty(tmp_path, capsys):
-    """Issue 24: `data synth --num 12` made a split with no test pairs and
-    said nothing."""
+    """`data synth --num 12` makes a split with no test pairs, and says
+    so."""
     assert main(['data', 'synth', '--out', str(tmp_path / 's'), '--num', '12',
                  '--seed', '0', '--size', '32', '--workers', '1',
                  '--quiet']) == 0

@@ -1,4 +1,5 @@
-# the 900-iteration recipe, the default config until issue 22
-# (VisualDeltaModule with MiniLM init, fused A/B/B-A memory tokens and the
-# change prior + ChangeAttributeHead, CST stage 1, ImageNet encoder frozen)
-_base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
+# the default config as `make demo` trains it: the 900-iteration recipe with
+# the feature cache, no dropout, fused AdamW, 1,050 stage-2 iterations and
+# bfloat16 autocast (--amp)
+_base_ = ['../onediff_mobilenetv2-vdm_synthdiff.py']
+optim_wrapper = dict(type='CPUAutocastOptimWrapper')

@@ -1,4 +1,4 @@
-# SubtractDelta + ChangeAttributeHead (the default's recipe with the
+# SubtractDelta + ChangeAttributeHead (the 900-iteration recipe with the
 # baseline delta module)
 _base_ = [
     '../onediff_mobilenetv2-vdm_900it_synthdiff.py',

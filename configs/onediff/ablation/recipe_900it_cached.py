@@ -1,5 +1,5 @@
-# the default with the feature cache and one fixed colour-jitter draw per
-# pair (FixedVariants K=1)
+# the 900-iteration recipe with the feature cache and one fixed colour-jitter
+# draw per pair (FixedVariants K=1)
 _base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
 model = dict(feature_cache=dict(enable=True))
 # Both stages' train pipelines, with FixedVariants giving one fixed draw.
