@@ -1,7 +1,7 @@
 """Helpers shared by the bench/ scripts (not part of the test suite).
 
 Builds the default-config model, random inputs, and writes result tables to
-``bench/results/<name>.md`` (spliced into BENCHMARKS.md by
+``bench/results/<name>.md`` (spliced into bench/records/*.md by
 ``bench/update_benchmarks.py``).
 """
 import os

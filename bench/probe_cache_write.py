@@ -55,7 +55,7 @@ def main():
     root = tempfile.mkdtemp(prefix='probe_cache_write_', dir=args.dir)
     cache = FeatureCache(dir=root)
     levels = [torch.rand(s) for s in SHAPES]
-    writers = {'open_memmap + flush (before)': write_memmap_flush,
+    writers = {'open_memmap + flush': write_memmap_flush,
                'np.save (FeatureCache)': cache._write}
     times = {name: [] for name in writers}
     try:
@@ -70,7 +70,7 @@ def main():
                     (time.perf_counter() - start) / args.entries * 1e3)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    base = statistics.median(times['open_memmap + flush (before)'])
+    base = statistics.median(times['open_memmap + flush'])
     rows = [[name, f'{statistics.median(t):.2f}',
              ' / '.join(f'{x:.2f}' for x in t),
              f'{base / statistics.median(t):.1f}x']

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Rerun every benchmark and rewrite the tables in BENCHMARKS.md.
+# Rerun every benchmark and rewrite the tables in bench/records/*.md.
 #
 #   bench/run_all.sh [--quick] [--ablation] [--only NAME[,NAME...]]
 #
 # Each benchmark writes bench/results/<name>.md (table + command + machine +
 # load average); bench/update_benchmarks.py splices those files into
-# BENCHMARKS.md between <!-- BEGIN name --> / <!-- END name --> markers.
+# bench/records/*.md (which BENCHMARKS.md summarises) between
+# <!-- BEGIN name --> / <!-- END name --> markers.
 # Names: synth, caption_metric, train_throughput, flops_efficiency,
 # inference, attention_cpu, probe_attributes (needs make demo's checkpoint)
 # (and ablation with --ablation: it RUNS the seventeen training rows of
@@ -97,4 +98,4 @@ $PY bench/update_benchmarks.py || FAILED+=(update_benchmarks)
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "failed: ${FAILED[*]}"; exit 1
 fi
-echo "all benchmarks done; BENCHMARKS.md updated"
+echo "all benchmarks done; bench/records/*.md updated (summary: BENCHMARKS.md)"

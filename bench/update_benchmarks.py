@@ -1,18 +1,20 @@
-"""Splice the tables in bench/results/<name>.md into BENCHMARKS.md.
+"""Splice the tables in bench/results/<name>.md into the benchmark records.
 
-Each benchmark owns a block between marker comments:
+The records are ``bench/records/*.md`` (BENCHMARKS.md summarises them).
+Each benchmark owns a block between marker comments in one of them:
 
     <!-- BEGIN <name> -->
     ... replaced by the content of bench/results/<name>.md ...
     <!-- END <name> -->
 
 Blocks whose result file does not exist are left as they are; results
-without a block in BENCHMARKS.md are reported (add the markers where the
+without a block in any record are reported (add the markers where the
 section should go).
 
     .venv/bin/python bench/update_benchmarks.py [NAME ...]
 """
 import argparse
+import glob
 import os
 import os.path as osp
 import re
@@ -20,7 +22,7 @@ import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'bench', 'results')
-TARGET = osp.join(ROOT, 'BENCHMARKS.md')
+TARGETS = sorted(glob.glob(osp.join(ROOT, 'bench', 'records', '*.md')))
 
 
 def splice(text, name, body):
@@ -39,12 +41,15 @@ def main(argv=None):
     p.add_argument('names', nargs='*',
                    help='results to splice (default: every file in '
                    'bench/results/*.md)')
-    p.add_argument('--target', default=TARGET)
+    p.add_argument('--target', nargs='+', default=TARGETS,
+                   help='the markdown files holding the blocks')
     args = p.parse_args(argv)
     names = args.names or sorted(
         f[:-3] for f in os.listdir(RESULTS) if f.endswith('.md'))
-    with open(args.target, encoding='utf-8') as f:
-        text = f.read()
+    texts = {}
+    for target in args.target:
+        with open(target, encoding='utf-8') as f:
+            texts[target] = f.read()
     missing = []
     for name in names:
         path = osp.join(RESULTS, name + '.md')
@@ -53,12 +58,18 @@ def main(argv=None):
             continue
         with open(path, encoding='utf-8') as f:
             body = f.read()
-        text, found = splice(text, name, body)
-        print(f'{name}: {"updated" if found else "NO MARKERS in target"}')
-        if not found:
+        where = None
+        for target, text in texts.items():
+            texts[target], found = splice(text, name, body)
+            if found:
+                where = osp.relpath(target, ROOT)
+                break
+        print(f'{name}: {"updated in " + where if where else "NO MARKERS"}')
+        if where is None:
             missing.append(name)
-    with open(args.target, 'w', encoding='utf-8') as f:
-        f.write(text)
+    for target, text in texts.items():
+        with open(target, 'w', encoding='utf-8') as f:
+            f.write(text)
     return 1 if missing else 0
 
 
