@@ -3,7 +3,7 @@
 Checks that the backends of ``onediff_kit.models.attention`` agree, then
 times them at the sequence lengths the models use, and prints a table:
 
-    python bench/bench_attention_gpu.py [--iters 50] [--repeats 3]
+    python -m bench.bench_attention_gpu [--iters 50] [--repeats 3]
         [--dtype float16] [--xformers-pt-kernels]
 
 It also times each of sdpa's own kernels (flash, efficient, cudnn) on its

@@ -11,7 +11,7 @@ predicts the changed object's colour, material, shape and size from
   with the change type as a fifth target.
 
 Usage:
-    .venv/bin/python bench/probe_attributes.py [--checkpoint CKPT]
+    .venv/bin/python -m bench.probe_attributes [--checkpoint CKPT]
         [--cfg-options k=v ...] [--num 2500] [--threads 1]
 
 Writes ``bench/results/probe_attributes.md``.
@@ -25,8 +25,7 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 TARGETS = ('color', 'material', 'shape', 'size')
 TYPES = ('color', 'material', 'add', 'drop', 'move')

@@ -7,7 +7,7 @@ An entry is the default encoder's three levels at 128 px (32x16x16,
 ``--rounds`` rounds of ``--entries`` entries each, into a temporary
 directory under ``--dir`` (on the disk the cache would use).
 
-    .venv/bin/python bench/probe_cache_write.py [--entries 300] [--rounds 3]
+    .venv/bin/python -m bench.probe_cache_write [--entries 300] [--rounds 3]
         [--dir work_dirs]
 """
 import argparse
@@ -15,15 +15,13 @@ import os
 import os.path as osp
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 SHAPES = [(32, 16, 16), (96, 8, 8), (320, 4, 4)]
 

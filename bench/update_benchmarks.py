@@ -10,7 +10,7 @@ Blocks whose result file does not exist are left as they are; results
 without a block in BENCHMARKS.md are reported (add the markers where the
 section should go).
 
-    .venv/bin/python bench/update_benchmarks.py [NAME ...]
+    .venv/bin/python -m bench.update_benchmarks [NAME ...]
 """
 import argparse
 import os
