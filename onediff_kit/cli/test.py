@@ -7,14 +7,14 @@ as JSON and a markdown table (via the test evaluator's ``output_dir``).
 files keep the raw values. tools/test.py and tools/dist_test.sh run this
 command.
 """
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 from onediff_kit.cli.clear_errors import with_clear_errors
 from onediff_kit.cli.command import parse_command, run_command
+from onediff_kit.cli.eval import add_scale_argument
+from onediff_kit.cli.runner_args import (add_runner_arguments,
+                                         merge_runner_args, start)
 
 
 def add_parser(subparsers):
@@ -27,44 +27,20 @@ def add_parser(subparsers):
         '--work-dir', help='where to write predictions, scores and logs')
     parser.add_argument(
         '--out', help='also write the predictions (COCO results JSON) here')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=8')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help='show everything mmengine logs on the console (without it: a '
-        'progress bar, warnings and the scores; the log file has it all)')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='print the full traceback of config and input errors')
-    from onediff_kit.cli.eval import add_scale_argument
     add_scale_argument(parser)
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_arguments(
+        parser,
+        cfg_options_example='test_dataloader.batch_size=8',
+        verbose_help='show everything mmengine logs on the console (without '
+        'it: a progress bar, warnings and the scores; the log file has it '
+        'all)')
     parser.set_defaults(func=with_clear_errors(test))
 
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (CLI wins)."""
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    merge_runner_args(cfg, args)
     cfg.load_from = args.checkpoint
-    if args.cfg_options is not None:
-        from onediff_kit.config_check import check_cfg_options
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
     from onediff_kit.cli.console import add_progress_hook
     add_progress_hook(cfg, args.verbose)
     evaluators = cfg.test_evaluator
@@ -80,12 +56,7 @@ def merge_args(cfg, args):
 def test(args):
     """Test as the parsed ``args`` say; returns the metrics. Errors
     propagate (``onediff test`` prints the clear ones as one line)."""
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    from onediff_kit.cli.console import quiet_libraries, runner_console
-    quiet_libraries(args.verbose)
-    import onediff_kit
-    onediff_kit.init()  # plugins, safe checkpoint loading
+    start(args)
     for path, what in ((args.config, 'config'), (args.checkpoint,
                                                  'checkpoint')):
         if not osp.isfile(path):
@@ -96,6 +67,7 @@ def test(args):
     from onediff_kit.engine.distributed import (close_process_group,
                                                 setup_cpu_distributed)
     setup_cpu_distributed(cfg)
+    from onediff_kit.cli.console import runner_console
     with runner_console(args.verbose):
         runner = Runner.from_cfg(cfg)
     metrics = runner.test()

@@ -7,10 +7,10 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 from onediff_kit.cli.clear_errors import with_clear_errors
 from onediff_kit.cli.command import parse_command, run_command
+from onediff_kit.cli.runner_args import (add_runner_arguments,
+                                         merge_runner_args, start)
 
 
 def add_parser(subparsers):
@@ -45,28 +45,13 @@ def add_parser(subparsers):
         help='load a checkpoint (load_from or --resume) whose keys or shapes '
         'differ from the model: only the matching weights, with a warning '
         'listing the rest, instead of an error')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. model.delta.num_tokens=16 '
-        'train_cfg.max_iters=100')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help='show everything mmengine logs (environment, config, hook '
-        'table, iteration lines) and library warnings on the console; '
+    add_runner_arguments(
+        parser,
+        cfg_options_example='model.delta.num_tokens=16 '
+        'train_cfg.max_iters=100',
+        verbose_help='show everything mmengine logs (environment, config, '
+        'hook table, iteration lines) and library warnings on the console; '
         'without it they go only to the log file in the work dir')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='print the full traceback of config and input errors')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     parser.set_defaults(func=with_clear_errors(train))
 
 
@@ -88,20 +73,11 @@ def use_amp(cfg, announce=True):
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (CLI wins)."""
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    merge_runner_args(cfg, args)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-    if args.cfg_options is not None:
-        from onediff_kit.config_check import check_cfg_options
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
     if args.amp:
         use_amp(cfg)
     if args.launcher != 'none':
@@ -140,12 +116,7 @@ def show_console(cfg, verbose):
 def train(args):
     """Train as the parsed ``args`` say; returns the runner. Errors
     propagate (``onediff train`` prints the clear ones as one line)."""
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    from onediff_kit.cli.console import quiet_libraries
-    quiet_libraries(args.verbose)
-    import onediff_kit
-    onediff_kit.init()  # plugins, safe checkpoint loading
+    start(args)
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     from mmengine.config import Config
