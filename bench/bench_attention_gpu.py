@@ -26,8 +26,6 @@ import sys
 import time
 import warnings
 
-import torch
-
 # (name, batch, heads, Lq, Lk, head dim, causal, key-padding mask)
 CASES = [
     # CPU default config: VDM cross-attention, 8 delta tokens over both
@@ -55,6 +53,7 @@ CASES = [
 def timed(fn, iters, repeats=3):
     """Median over ``repeats`` runs of the mean milliseconds per call over
     ``iters`` calls."""
+    import torch
     for _ in range(3):
         fn()
     runs = []
@@ -74,6 +73,7 @@ SDPA_KERNELS = ('FLASH_ATTENTION', 'EFFICIENT_ATTENTION', 'CUDNN_ATTENTION')
 def sdpa_kernel_ms(q, k, v, mask, causal, iters, repeats):
     """Milliseconds of sdpa restricted to each of its kernels; None where
     that kernel does not take these inputs."""
+    import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     from onediff_kit.models.attention import attention
@@ -118,6 +118,7 @@ def main():
                         help='let an xformers built for another torch run '
                         'its PyTorch-kernel operators (see the docstring)')
     args = parser.parse_args()
+    import torch
 
     if not torch.cuda.is_available():
         print('No CUDA device: nothing to benchmark (xformers runs on CUDA '

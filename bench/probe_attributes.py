@@ -22,9 +22,6 @@ import os
 import os.path as osp
 import sys
 
-import numpy as np
-import torch
-
 from bench import _common as C
 
 TARGETS = ('color', 'material', 'shape', 'size')
@@ -54,6 +51,7 @@ def object_place(obj, size):
 
 def probe(features, labels):
     """Held-out accuracy of a logistic regression, per target."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
     x = np.asarray(features, dtype=np.float64)
     x = (x - x.mean(0)) / (x.std(0) + 1e-6)
@@ -78,6 +76,8 @@ def main():
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--threads', type=int, default=None)
     args = p.parse_args()
+    import numpy as np
+    import torch
     if args.threads:
         torch.set_num_threads(args.threads)
     os.chdir(C.ROOT)

@@ -18,9 +18,6 @@ import statistics
 import tempfile
 import time
 
-import numpy as np
-import torch
-
 from bench import _common as C
 
 SHAPES = [(32, 16, 16), (96, 8, 8), (320, 4, 4)]
@@ -28,6 +25,7 @@ SHAPES = [(32, 16, 16), (96, 8, 8), (320, 4, 4)]
 
 def write_memmap_flush(folder, paths, levels):
     """The write before issue 22's profiling: msync through flush()."""
+    import numpy as np
     os.makedirs(folder, exist_ok=True)
     for path, level in zip(paths, levels):
         array = level.numpy()
@@ -47,6 +45,8 @@ def main():
     p.add_argument('--dir', default='work_dirs')
     p.add_argument('--name', default='cache_write')
     args = p.parse_args()
+    import numpy as np
+    import torch
     from onediff_kit.cache.feature_cache import FeatureCache
     os.makedirs(args.dir, exist_ok=True)
     root = tempfile.mkdtemp(prefix='probe_cache_write_', dir=args.dir)
