@@ -38,7 +38,7 @@ test: install
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 demo: install
-	$(PY) tools/demo.py --work-dir work_dirs/demo
+	$(VENV)/bin/onediff demo --work-dir work_dirs/demo
 
 bench: install
 	bash bench/run_all.sh

@@ -172,9 +172,13 @@ def write_result(name, text, command):
 
 
 def command_line():
+    """The command that runs this benchmark again, from the repo root."""
+    spec = sys.modules['__main__'].__spec__  # None when run as a file
+    script = (['-m', spec.name] if spec is not None else
+              [osp.relpath(sys.argv[0], ROOT)])
     return ' '.join([osp.relpath(sys.executable, ROOT)
                      if sys.executable.startswith(ROOT) else 'python'] +
-                    [osp.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
+                    script + sys.argv[1:])
 
 
 def set_threads(n):

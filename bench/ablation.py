@@ -11,12 +11,12 @@ copies the scores into the run's record, ``bench/records/ablation/<row>-
 seed<N>.json`` (see ablation_records.py), which is committed: ``--table``
 reads the records, not the work dirs, so runs made on different days add up.
 
-    .venv/bin/python bench/ablation.py --list
-    .venv/bin/python bench/ablation.py --run vdm subtract ...   # sequential
-    .venv/bin/python bench/ablation.py --run all [--dry-run]
-    .venv/bin/python bench/ablation.py --record --rows ROW --seeds N
-    .venv/bin/python bench/ablation.py --table   # -> bench/results/ablation.md
-    .venv/bin/python bench/ablation.py --check   # build each row's model
+    .venv/bin/python -m bench.ablation --list
+    .venv/bin/python -m bench.ablation --run vdm subtract ...   # sequential
+    .venv/bin/python -m bench.ablation --run all [--dry-run]
+    .venv/bin/python -m bench.ablation --record --rows ROW --seeds N
+    .venv/bin/python -m bench.ablation --table   # -> bench/results/ablation.md
+    .venv/bin/python -m bench.ablation --check   # build each row's model
 
 A row's description is the comment at the top of its config file. A new
 row is a new file there: nothing to add here.
@@ -36,9 +36,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
-import ablation_records as R  # noqa: E402
+from bench import _common as C
+from bench import ablation_records as R
 
 ROW_DIR = 'configs/onediff/ablation'
 WORK = 'work_dirs/ablation'

@@ -10,15 +10,13 @@ Each recorded call is then replayed through both backends (forward; and
 forward + backward for the training calls), in float32 and bfloat16; median
 of ``--runs`` timings of ``--iters`` calls each.
 
-    .venv/bin/python bench/bench_attention_cpu.py [--batch 32] [--runs 3]
+    .venv/bin/python -m bench.bench_attention_cpu [--batch 32] [--runs 3]
 """
 import argparse
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 
 def record(model, data, batch):

@@ -3,7 +3,7 @@
 Checks that the backends of ``onediff_kit.models.attention`` agree, then
 times them at the sequence lengths the models use, and prints a table:
 
-    python bench/bench_attention_gpu.py [--iters 50] [--repeats 3]
+    python -m bench.bench_attention_gpu [--iters 50] [--repeats 3]
         [--dtype float16] [--xformers-pt-kernels]
 
 It also times each of sdpa's own kernels (flash, efficient, cudnn) on its
@@ -25,8 +25,6 @@ import statistics
 import sys
 import time
 import warnings
-
-import torch
 
 # (name, batch, heads, Lq, Lk, head dim, causal, key-padding mask)
 CASES = [
@@ -55,6 +53,7 @@ CASES = [
 def timed(fn, iters, repeats=3):
     """Median over ``repeats`` runs of the mean milliseconds per call over
     ``iters`` calls."""
+    import torch
     for _ in range(3):
         fn()
     runs = []
@@ -74,6 +73,7 @@ SDPA_KERNELS = ('FLASH_ATTENTION', 'EFFICIENT_ATTENTION', 'CUDNN_ATTENTION')
 def sdpa_kernel_ms(q, k, v, mask, causal, iters, repeats):
     """Milliseconds of sdpa restricted to each of its kernels; None where
     that kernel does not take these inputs."""
+    import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     from onediff_kit.models.attention import attention
@@ -118,6 +118,7 @@ def main():
                         help='let an xformers built for another torch run '
                         'its PyTorch-kernel operators (see the docstring)')
     args = parser.parse_args()
+    import torch
 
     if not torch.cuda.is_available():
         print('No CUDA device: nothing to benchmark (xformers runs on CUDA '

@@ -9,7 +9,7 @@ references and one prediction per pair, six change types), or, with
 ``--spot-the-diff DIR``, the real Spot-the-Diff sentences (train.json)
 cycled to N pairs.
 
-    .venv/bin/python bench/bench_caption_metric.py [--n 5000] [--runs 3]
+    .venv/bin/python -m bench.bench_caption_metric [--n 5000] [--runs 3]
 """
 import argparse
 import json

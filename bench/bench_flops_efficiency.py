@@ -9,15 +9,13 @@ with bfloat16 autocast, and the machine's matmul FLOP/s is measured with
 ``torch.mm`` of ``--mm-size`` square matrices in float32 and bfloat16 (median
 of ``--mm-runs``). Efficiency = step FLOP/s / matmul FLOP/s of the same dtype.
 
-    .venv/bin/python bench/bench_flops_efficiency.py [--batch 32] [--steps 3]
+    .venv/bin/python -m bench.bench_flops_efficiency [--batch 32] [--steps 3]
 """
 import argparse
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 
 def matmul_flops(n, dtype, runs):

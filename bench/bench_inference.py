@@ -14,15 +14,13 @@ Two timings per setting (median of ``--runs`` after a warm-up):
     generation, decoding to text), i.e. what tools/test.py runs per batch;
   * generation only: ``decoder.generate`` on a precomputed visual prefix.
 
-    .venv/bin/python bench/bench_inference.py [--batch 32] [--runs 3]
+    .venv/bin/python -m bench.bench_inference [--batch 32] [--runs 3]
 """
 import argparse
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 
 def main():

@@ -14,7 +14,7 @@ with the config's LoRA and gradient checkpointing. Then:
 2. greedy captioning of ``--infer-pairs`` pairs with the key/value cache:
    captions/s and new tokens/s.
 
-    python bench/bench_paper_scale_gpu.py [--steps 10] [--batch 8]
+    python -m bench.bench_paper_scale_gpu [--steps 10] [--batch 8]
         [--infer-pairs 32] [--infer-batch 16] [--new-tokens 32]
         [--out results.json] [--tiny]
 
@@ -34,7 +34,6 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 PAPER_CONFIG = (REPO / 'configs' / 'onediff' /
                 'onediff_clip-l14-336_vicuna-7b_diffcap.py')
 

@@ -3,7 +3,7 @@
 The median of ``--runs`` full generations (each into a fresh folder).
 
 Usage:
-    python bench/bench_synth.py [--num 10000] [--size 128] [--workers N]
+    python -m bench.bench_synth [--num 10000] [--size 128] [--workers N]
         [--runs 3] [--out DIR] [--keep]
 """
 import argparse

@@ -36,7 +36,7 @@ Data: ``--data`` (a directory written by ``onediff data synth``); without it
 2,000 pairs are generated into the work dir. The feature cache lives in the
 work dir and is deleted at the start.
 
-    .venv/bin/python bench/bench_train_speed.py [--iters 40] [--warmup 5]
+    .venv/bin/python -m bench.bench_train_speed [--iters 40] [--warmup 5]
         [--threads 2] [--data DIR] [--settings baseline malloc ...] [--bf16]
         [--repeat 1]
 """
@@ -49,8 +49,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 CACHE_ON = {
     'model.feature_cache.enable': True,
@@ -149,7 +148,7 @@ def run_setting(name, args, cache_dir):
     env = dict(os.environ, **setting.get('env', {}))
     if args.threads:
         env['OMP_NUM_THREADS'] = str(args.threads)
-    cmd = [sys.executable, osp.abspath(__file__), '--worker',
+    cmd = [sys.executable, '-m', __spec__.name, '--worker',
            json.dumps(spec)]
     log = osp.join(args.work_dir, name.replace('+', '_') + '.log')
     with open(log, 'w') as f:

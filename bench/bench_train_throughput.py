@@ -15,7 +15,7 @@ float32/bf16 at 128 px; then, with the default config at batch 8 in float32,
 image sizes 64/128/224 and delta tokens 4/8/16/32/64. ``--quick`` cuts it to a
 handful of points (smoke run).
 
-    .venv/bin/python bench/bench_train_throughput.py [--quick] [--steps 3]
+    .venv/bin/python -m bench.bench_train_throughput [--quick] [--steps 3]
         [--warmup 1] [--batches 8 32 64] [--deltas ...] [--dtypes ...]
 """
 import argparse
@@ -25,8 +25,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 
 def worker(spec):
@@ -73,7 +72,7 @@ def worker(spec):
 
 
 def run_point(spec):
-    cmd = [sys.executable, os.path.abspath(__file__), '--worker',
+    cmd = [sys.executable, '-m', __spec__.name, '--worker',
            json.dumps(spec)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=C.ROOT)
     for line in proc.stdout.splitlines():

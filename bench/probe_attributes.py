@@ -11,7 +11,7 @@ predicts the changed object's colour, material, shape and size from
   with the change type as a fifth target.
 
 Usage:
-    .venv/bin/python bench/probe_attributes.py [--checkpoint CKPT]
+    .venv/bin/python -m bench.probe_attributes [--checkpoint CKPT]
         [--cfg-options k=v ...] [--num 2500] [--threads 1]
 
 Writes ``bench/results/probe_attributes.md``.
@@ -22,11 +22,7 @@ import os
 import os.path as osp
 import sys
 
-import numpy as np
-import torch
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 TARGETS = ('color', 'material', 'shape', 'size')
 TYPES = ('color', 'material', 'add', 'drop', 'move')
@@ -55,6 +51,7 @@ def object_place(obj, size):
 
 def probe(features, labels):
     """Held-out accuracy of a logistic regression, per target."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
     x = np.asarray(features, dtype=np.float64)
     x = (x - x.mean(0)) / (x.std(0) + 1e-6)
@@ -79,6 +76,8 @@ def main():
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--threads', type=int, default=None)
     args = p.parse_args()
+    import numpy as np
+    import torch
     if args.threads:
         torch.set_num_threads(args.threads)
     os.chdir(C.ROOT)

@@ -8,7 +8,7 @@ An entry is the default encoder's three levels at 128 px (32x16x16,
 ``--rounds`` rounds of ``--entries`` entries each, into a temporary
 directory under ``--dir`` (on the disk the cache would use).
 
-    .venv/bin/python bench/probe_cache_write.py [--entries 300] [--rounds 3]
+    .venv/bin/python -m bench.probe_cache_write [--entries 300] [--rounds 3]
         [--dir work_dirs]
 """
 import argparse
@@ -16,21 +16,17 @@ import os
 import os.path as osp
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 SHAPES = [(32, 16, 16), (96, 8, 8), (320, 4, 4)]
 
 
 def write_memmap_flush(folder, paths, levels):
     """The write the cache does not use: msync through flush()."""
+    import numpy as np
     os.makedirs(folder, exist_ok=True)
     for path, level in zip(paths, levels):
         array = level.numpy()
@@ -50,6 +46,8 @@ def main():
     p.add_argument('--dir', default='work_dirs')
     p.add_argument('--name', default='cache_write')
     args = p.parse_args()
+    import numpy as np
+    import torch
     from onediff_kit.cache.feature_cache import FeatureCache
     os.makedirs(args.dir, exist_ok=True)
     root = tempfile.mkdtemp(prefix='probe_cache_write_', dir=args.dir)

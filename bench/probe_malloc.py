@@ -6,7 +6,7 @@ pretrained weights), random uint8 pairs at 128 px, one warm-up
 ``train_step``, then ``--steps`` timed steps; per step: wall time, user and
 system CPU time and minor page faults (``getrusage``).
 
-    .venv/bin/python bench/probe_malloc.py [--batch 32] [--steps 5]
+    .venv/bin/python -m bench.probe_malloc [--batch 32] [--steps 5]
         [--threads 1]
 """
 import argparse
@@ -17,8 +17,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _common as C  # noqa: E402
+from bench import _common as C
 
 
 def worker(mode, batch, steps, threads):
@@ -59,7 +58,7 @@ def main():
     rows = []
     for mode in ('glibc default', 'tuned', 'glibc default', 'tuned'):
         out = subprocess.run(
-            [sys.executable, osp.abspath(__file__), '--worker',
+            [sys.executable, '-m', __spec__.name, '--worker',
              'tuned' if mode == 'tuned' else 'plain', '--batch',
              str(args.batch), '--steps', str(args.steps), '--threads',
              str(args.threads)], capture_output=True, text=True, cwd=C.ROOT)

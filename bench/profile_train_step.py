@@ -9,17 +9,15 @@ previous run of the same setting filled: run ``bench_train_speed.py
 --settings default-cold+bf16`` (or this script once) first with the same
 ``--work-dir``.
 
-    .venv/bin/python bench/profile_train_step.py [--setting default-warm+bf16]
+    .venv/bin/python -m bench.profile_train_step [--setting default-warm+bf16]
         [--iters 24] [--start 12] [--rows 25] [--data DIR] [--work-dir DIR]
 """
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _common as C  # noqa: E402
-import bench_train_speed as S  # noqa: E402
+from bench import _common as C
+from bench import bench_train_speed as S
 
 
 def main():

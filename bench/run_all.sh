@@ -29,7 +29,8 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --ablation) ABLATION=1 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) echo "usage: bench/run_all.sh [--quick] [--ablation] [--only NAME[,NAME...]]"
+               sed -n 5,17p "$0" | cut -c3-; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -66,35 +67,35 @@ step() {  # name, command...
 }
 
 if [ $QUICK = 1 ]; then
-  step synth wrap synth $PY bench/bench_synth.py --num 1000
-  step caption_metric wrap caption_metric $PY bench/bench_caption_metric.py --n 1000 --runs 3
-  step train_throughput $PY bench/bench_train_throughput.py "${TH[@]}" --quick
-  step flops_efficiency $PY bench/bench_flops_efficiency.py "${TH[@]}" --batch 8
-  step inference $PY bench/bench_inference.py "${TH[@]}" --batch 8
-  step attention_cpu $PY bench/bench_attention_cpu.py "${TH[@]}" --batch 8
+  step synth wrap synth $PY -m bench.bench_synth --num 1000
+  step caption_metric wrap caption_metric $PY -m bench.bench_caption_metric --n 1000 --runs 3
+  step train_throughput $PY -m bench.bench_train_throughput "${TH[@]}" --quick
+  step flops_efficiency $PY -m bench.bench_flops_efficiency "${TH[@]}" --batch 8
+  step inference $PY -m bench.bench_inference "${TH[@]}" --batch 8
+  step attention_cpu $PY -m bench.bench_attention_cpu "${TH[@]}" --batch 8
 else
-  step synth wrap synth $PY bench/bench_synth.py
-  step caption_metric wrap caption_metric $PY bench/bench_caption_metric.py
-  step train_throughput $PY bench/bench_train_throughput.py "${TH[@]}"
-  step flops_efficiency $PY bench/bench_flops_efficiency.py "${TH[@]}"
-  step inference $PY bench/bench_inference.py "${TH[@]}"
-  step attention_cpu $PY bench/bench_attention_cpu.py "${TH[@]}"
+  step synth wrap synth $PY -m bench.bench_synth
+  step caption_metric wrap caption_metric $PY -m bench.bench_caption_metric
+  step train_throughput $PY -m bench.bench_train_throughput "${TH[@]}"
+  step flops_efficiency $PY -m bench.bench_flops_efficiency "${TH[@]}"
+  step inference $PY -m bench.bench_inference "${TH[@]}"
+  step attention_cpu $PY -m bench.bench_attention_cpu "${TH[@]}"
 fi
 # Attribute probes of the demo's checkpoint (make demo writes it).
 if [ -f work_dirs/demo/checkpoint.pth ]; then
-  step probe_attributes $PY bench/probe_attributes.py "${TH[@]}" --checkpoint work_dirs/demo/checkpoint.pth
+  step probe_attributes $PY -m bench.probe_attributes "${TH[@]}" --checkpoint work_dirs/demo/checkpoint.pth
 else
   echo "=== probe_attributes skipped: run make demo first (needs work_dirs/demo/checkpoint.pth)"
 fi
 if [ $ABLATION = 1 ]; then
   SEEDS=${SEEDS:-0}
   # shellcheck disable=SC2086  # SEEDS is a list of numbers
-  step ablation_run $PY bench/ablation.py --run all --seeds $SEEDS
+  step ablation_run $PY -m bench.ablation --run all --seeds $SEEDS
   # shellcheck disable=SC2086
-  step ablation $PY bench/ablation.py --table --seeds $SEEDS
+  step ablation $PY -m bench.ablation --table --seeds $SEEDS
 fi
 
-$PY bench/update_benchmarks.py || FAILED+=(update_benchmarks)
+$PY -m bench.update_benchmarks || FAILED+=(update_benchmarks)
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "failed: ${FAILED[*]}"; exit 1
 fi

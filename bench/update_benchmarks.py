@@ -11,7 +11,7 @@ Blocks whose result file does not exist are left as they are; results
 without a block in any record are reported (add the markers where the
 section should go).
 
-    .venv/bin/python bench/update_benchmarks.py [NAME ...]
+    .venv/bin/python -m bench.update_benchmarks [NAME ...]
 """
 import argparse
 import glob

@@ -1,6 +1,7 @@
 """Run a tool's ``main`` and print the errors a user can act on as one line.
 
-Used by tools/train.py, tools/test.py and tools/demo.py: a refused,
+Used by ``onediff train``, ``test``, ``demo``, ``export`` and
+``merge-lora`` (and their tools/ shims): a refused,
 mismatched or non-checkpoint file, a missing file, a non-finite loss, an
 unknown component name (:class:`~onediff_kit.registry.RegistryKeyError`,
 which lists close matches) or a wrong config value or command-line option
@@ -34,18 +35,26 @@ def error_line(exc):
     return f'error: {what}: {exc} (--debug shows the traceback)'
 
 
-def run_with_clear_errors(main, argv=None):
-    """Call ``main(argv)``; return the exit status (0, or 1 on a clear
-    error). With ``--debug`` in ``argv`` every error keeps its traceback.
-    """
-    if argv is None:
-        argv = sys.argv[1:]
-    if '--debug' in argv:
-        main(argv)
+def call_with_clear_errors(func, debug=False):
+    """Call ``func()``; return the exit status (0, or 1 on a clear error).
+    With ``debug`` every error keeps its traceback."""
+    if debug:
+        func()
         return 0
     try:
-        main(argv)
+        func()
     except clear_error_types() as exc:
         print(error_line(exc), file=sys.stderr)
         return 1
     return 0
+
+
+def with_clear_errors(action):
+    """``action(args)`` as a sub-command's ``func``: exit status 0, or 1
+    with one line for a clear error (``args.debug`` keeps the traceback)."""
+
+    def func(args):
+        return call_with_clear_errors(lambda: action(args), args.debug)
+
+    return func
+

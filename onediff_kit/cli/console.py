@@ -1,4 +1,4 @@
-"""What tools/train.py and tools/test.py show on the console.
+"""What ``onediff train`` and ``onediff test`` show on the console.
 
 By default the console shows a config summary, the progress bars and
 tables of :class:`ConsoleProgressHook`, warnings and errors; mmengine's

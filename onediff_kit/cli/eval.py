@@ -74,7 +74,7 @@ def run(args):
 
 
 def add_scale_argument(parser):
-    """``--scale 1|100``, shared by ``onediff eval`` and tools/test.py."""
+    """``--scale 1|100``, shared by ``onediff eval`` and ``onediff test``."""
     parser.add_argument(
         '--scale',
         type=int,

@@ -13,6 +13,11 @@ SUBCOMMAND_MODULES = [
     'onediff_kit.cli.caption',
     'onediff_kit.cli.serve',
     'onediff_kit.cli.cache',
+    'onediff_kit.cli.train',
+    'onediff_kit.cli.test',
+    'onediff_kit.cli.demo',
+    'onediff_kit.cli.export',
+    'onediff_kit.cli.merge_lora',
 ]
 
 

@@ -3,8 +3,8 @@
 A model is given one of three ways:
 
 - ``--model DIR``: a folder written by ``save_pretrained`` (``make demo``,
-  ``tools/model_converters/export_pretrained.py``); nothing else needed;
-- ``--checkpoint CKPT``: a checkpoint of ``tools/train.py``, with the
+  ``onediff export``); nothing else needed;
+- ``--checkpoint CKPT``: a checkpoint of ``onediff train``, with the
   config the Runner stored in it (``meta['cfg']``);
 - ``--config CFG --checkpoint CKPT``: as before.
 """
@@ -21,7 +21,7 @@ def add_model_arguments(parser):
                        'config.json, model.safetensors, tokenizer, card)')
     group.add_argument('--config', help='the training config (default: '
                        'the config stored in the checkpoint)')
-    group.add_argument('--checkpoint', help='a checkpoint of tools/train.py')
+    group.add_argument('--checkpoint', help='a checkpoint of onediff train')
 
 
 def model_arguments_error(args):

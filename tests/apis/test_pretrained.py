@@ -2,7 +2,6 @@
 the folder's files, the model card, errors that name the file, and the
 ``--model`` option of ``onediff caption`` and ``onediff serve``."""
 import argparse
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +15,6 @@ from onediff_kit.apis.pretrained_folder import (PretrainedError,
                                                 load_weights, save_weights)
 from onediff_kit.cli.main import main
 
-REPO = Path(__file__).resolve().parents[2]
 PROTOCOL = 'coco protocol (test fixture); CIDEr-D, PTB tokenizer'
 
 
@@ -227,15 +225,10 @@ def test_serve_refuses_model_with_checkpoint(folder, tiny, capsys):
 
 
 def test_export_tool_writes_a_folder(tiny, scores_file, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'export_pretrained', REPO / 'tools' / 'model_converters' /
-        'export_pretrained.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    export = tool.main
+    from onediff_kit.cli.export import main as export
     out = tmp_path / 'exported'
-    assert export([tiny['config'], tiny['checkpoint'], str(out),
-                   '--scores', scores_file]) == 0
+    export([tiny['config'], tiny['checkpoint'], str(out), '--scores',
+            scores_file])
     assert str(out) in capsys.readouterr().out
     assert PROTOCOL in (out / 'README.md').read_text()
     assert (out / 'model.safetensors').is_file()

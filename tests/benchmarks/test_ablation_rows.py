@@ -8,10 +8,8 @@ command ran ``--cfg-options`` on a base config name their row's config, and
 those options give exactly that config.
 """
 import argparse
-import importlib.util
 import json
 import shlex
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,14 +27,9 @@ VARIANTS = set(Config.fromfile(
 
 @pytest.fixture(scope='module')
 def ablation():
-    """bench/ablation.py as a module (it imports its neighbours)."""
-    sys.path.insert(0, str(REPO / 'bench'))
-    spec = importlib.util.spec_from_file_location(
-        'ablation', REPO / 'bench' / 'ablation.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(REPO / 'bench'))
+    """bench/ablation.py, imported from the repo root."""
+    from bench import ablation
+    return ablation
 
 
 def test_rows_are_the_config_files(ablation):

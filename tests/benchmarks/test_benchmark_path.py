@@ -1,6 +1,6 @@
 """Every benchmark end to end on a miniature of its upstream layout:
-``onediff data import`` -> tools/train.py with the benchmark's config ->
-tools/test.py -> scores.json with the peers' protocol.
+``onediff data import`` -> ``onediff train`` with the benchmark's config ->
+``onediff test`` -> scores.json with the peers' protocol.
 
 The configs are the real ones; only ``--cfg-options`` shrink the model and
 the schedule and point the data at the miniature, and METEOR is left out
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from onediff_kit.cli import test as test_command
+from onediff_kit.cli import train as train_command
 from onediff_kit.cli.main import main as onediff
 
-from ..foundation.test_train_resume import load_tool
 from .miniatures import BUILDERS, SynthPairs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
 
     options = tiny_options(root)
     work = Path('train')
-    runner = load_tool('train').main([
+    runner = train_command.main([
         str(CONFIGS[name]), '--work-dir', str(work), '--cfg-options',
         *options
     ])
@@ -136,9 +137,8 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
     assert held_out and not held_out & vocab
     assert train_words <= vocab
 
-    test = load_tool('test')
     scores_dir = Path('test')
-    metrics = test.main([
+    metrics = test_command.main([
         str(CONFIGS[name]), best[0], '--work-dir',
         str(scores_dir), '--cfg-options', *options
     ])
@@ -173,7 +173,7 @@ def test_benchmark_import_train_test(name, benchmark_images, tmp_path,
         assert 'CIDEr' in report['scores']  # original CIDEr beside CIDEr-D
 
     # The recorded best score is the val score of the best checkpoint.
-    val = test.main([
+    val = test_command.main([
         str(CONFIGS[name]), best[0], '--work-dir',
         'val', '--cfg-options', *options,
         'test_dataloader.dataset.split=val'

@@ -4,10 +4,10 @@ import os
 import pytest
 from mmengine.fileio import get_file_backend
 
+from onediff_kit.cli import train
 from onediff_kit.engine.fileio import AtomicLocalBackend
 from onediff_kit.fileio import atomic_write_bytes, remove_stale_temporaries
 
-from ..foundation.test_train_resume import load_tool
 from .engine_config import write_config
 
 
@@ -49,7 +49,6 @@ def test_training_saves_through_the_atomic_backend(tmp_path, monkeypatch):
         return original(self, obj, filepath)
 
     monkeypatch.setattr(AtomicLocalBackend, 'put', spy)
-    train = load_tool('train')
     cfg = write_config(tmp_path / 'cfg.py', max_iters=6, interval=2,
                        max_keep_ckpts=1)
     work = tmp_path / 'work'

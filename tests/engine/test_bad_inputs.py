@@ -1,18 +1,19 @@
-"""Bad inputs to tools/train.py give one clear error, not a deep traceback."""
+"""Bad inputs to ``onediff train``: one clear error, no deep traceback."""
 import pytest
 import torch
 
 from onediff_kit.checkpoint import CheckpointMismatchError, \
     UnsafeCheckpointError
+from onediff_kit.cli import train as train_command
+from onediff_kit.cli.command import run_command
 
 from ..foundation.test_checkpoint_safety import ForeignPayload
-from ..foundation.test_train_resume import load_tool
 from .engine_config import write_config
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def train():
-    return load_tool('train')
+    return train_command
 
 
 def test_unknown_component_names_close_matches(tmp_path, train, capsys):
@@ -25,7 +26,7 @@ def test_unknown_component_names_close_matches(tmp_path, train, capsys):
         info.value)
     assert 'Did you mean: DropoutRegressor' in str(info.value)
 
-    assert train.cli(argv) == 1
+    assert run_command('train', argv) == 1
     err = capsys.readouterr().err
     assert err.startswith('error: DropoutRegresor is not in')
     assert 'Traceback' not in err
@@ -55,7 +56,7 @@ def test_foreign_pickled_global_is_refused(tmp_path, train, capsys,
              ['--cfg-options', f'load_from={foreign_checkpoint}'])
     with pytest.raises(UnsafeCheckpointError, match='ForeignPayload'):
         train.main(argv)
-    assert train.cli(argv) == 1
+    assert run_command('train', argv) == 1
     err = capsys.readouterr().err
     assert err.startswith('error: UnsafeCheckpointError: Refusing to load '
                           f'checkpoint {foreign_checkpoint}')
@@ -88,7 +89,7 @@ def test_other_architecture_lists_the_keys(tmp_path, train, capsys):
     assert 'unexpected in the checkpoint (1):\n  head.weight' in message
     assert ('linear.weight: checkpoint (1, 6) vs model (1, 4)' in message)
     assert '--load-non-strict' in message
-    assert train.cli(argv) == 1
+    assert run_command('train', argv) == 1
     assert 'Traceback' not in capsys.readouterr().err
 
 

@@ -223,12 +223,9 @@ def test_cpu_fsdp_config_gets_a_cpu_device():
 
 def test_fsdp_config_without_launcher_is_a_clear_error(tmp_path):
     from onediff_kit.config_check import ConfigError
-    spec = importlib.util.spec_from_file_location(
-        'train_tool_fsdp', REPO / 'tools' / 'train.py')
-    train_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_tool)
+    from onediff_kit.cli.train import main as train
     with pytest.raises(ConfigError, match='tools/dist_train.sh'):
-        train_tool.main([str(FSDP_CONFIG), '--work-dir', str(tmp_path)])
+        train([str(FSDP_CONFIG), '--work-dir', str(tmp_path)])
 
 
 NO_DEEPSPEED = (not torch.cuda.is_available()

@@ -1,23 +1,14 @@
-"""tools/train.py trains 2 iterations, then resumes to iteration 4."""
-import importlib.util
-
+"""``onediff train`` trains 2 iterations, then resumes to iteration 4."""
 import torch
 
 from onediff_kit.checkpoint import load_local
 
-from .tiny_config import REPO, write_tiny_config
+from onediff_kit.cli import train
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .tiny_config import write_tiny_config
 
 
 def test_train_two_iters_then_resume_to_four(tmp_path, tiny_plugin):
-    train = load_tool('train')
     cfg = write_tiny_config(tmp_path / 'tiny.py')
     work = tmp_path / 'work'
     runner = train.main([
@@ -46,7 +37,6 @@ def test_train_two_iters_then_resume_to_four(tmp_path, tiny_plugin):
 
 
 def test_resume_from_explicit_checkpoint_and_seed(tmp_path, tiny_plugin):
-    train = load_tool('train')
     cfg = write_tiny_config(tmp_path / 'tiny.py')
     work = tmp_path / 'work'
     train.main([str(cfg), '--work-dir', str(work), '--seed', '7',
@@ -61,7 +51,6 @@ def test_resume_from_explicit_checkpoint_and_seed(tmp_path, tiny_plugin):
 
 
 def test_amp_on_cpu_uses_bf16_autocast(tmp_path, tiny_plugin):
-    train = load_tool('train')
     cfg = write_tiny_config(tmp_path / 'tiny.py', max_iters=1)
     runner = train.main(
         [str(cfg), '--work-dir',

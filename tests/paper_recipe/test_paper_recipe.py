@@ -1,11 +1,11 @@
 """The paper recipe's config, trained and tested in miniature.
 
 ``configs/onediff/onediff_clip-l14-336_vicuna-7b_diffcap.py`` runs through
-tools/train.py (both stages), tools/test.py and the LoRA export, with only
-``--cfg-options`` pointing it at tiny local CLIP/BERT/Llama models and a
-small synthetic data set (tests/paper_recipe/miniature.py).
+``onediff train`` (both stages), ``onediff test`` and the LoRA export
+(``onediff merge-lora``), with only ``--cfg-options`` pointing it at tiny
+local CLIP/BERT/Llama models and a small synthetic data set
+(tests/paper_recipe/miniature.py).
 """
-import importlib.util
 import json
 import shutil
 
@@ -14,23 +14,11 @@ import torch
 from mmengine.config import Config
 
 from onediff_kit.checkpoint import load_local
+from onediff_kit.cli import merge_lora
+from onediff_kit.cli import test as test_tool
+from onediff_kit.cli import train as train_tool
 
-from .miniature import PAPER_CONFIG, REPO_ROOT
-
-
-
-def _load_tool(rel):
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + rel.replace('/', '_'), REPO_ROOT / 'tools' / f'{rel}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_tool = _load_tool('train')
-test_tool = _load_tool('test')
-merge_lora = _load_tool('model_converters/merge_lora')
-
+from .miniature import PAPER_CONFIG
 
 
 @pytest.fixture(scope='module')

@@ -1,14 +1,14 @@
-"""What tools/train.py shows on the console, and what it keeps in the log."""
+"""What ``onediff train`` shows on the console, and what it keeps in the log."""
 import glob
 import os.path as osp
 import re
 
 import pytest
 
+from onediff_kit.cli.command import run_command
 from onediff_kit.config_check import ConfigError, check_cfg_options
 
 from ..engine.engine_config import write_config
-from ..foundation.test_train_resume import load_tool
 
 HOOK_TABLE = 'Hooks will be executed in the following order'
 RESTART = 'Reach the end of the dataloader'
@@ -20,11 +20,6 @@ train_cfg = dict(_delete_=True, type='MultiStageTrainLoop',
                          dict({second}iters=4)],
                  val_interval=1000)
 '''
-
-
-@pytest.fixture(scope='module')
-def train():
-    return load_tool('train')
 
 
 def staged_config(tmp_path, second_name=True):
@@ -39,10 +34,10 @@ def log_text(work_dir):
     return open(logs[0]).read()
 
 
-def test_console_shows_progress_not_tables(tmp_path, train, capsys):
+def test_console_shows_progress_not_tables(tmp_path, capsys):
     work_dir = str(tmp_path / 'w')
-    assert train.cli([str(staged_config(tmp_path)), '--work-dir',
-                      work_dir]) == 0
+    argv = [str(staged_config(tmp_path)), '--work-dir', work_dir]
+    assert run_command('train', argv) == 0
     out, err = capsys.readouterr()
     console = out + err
     assert 'config    ' in out and 'stages    first (10 iters), then ' \
@@ -57,18 +52,18 @@ def test_console_shows_progress_not_tables(tmp_path, train, capsys):
     assert HOOK_TABLE in log and RESTART in log and 'Iter(train)' in log
 
 
-def test_verbose_shows_the_hook_table(tmp_path, train, capsys):
-    assert train.cli([str(staged_config(tmp_path)), '--work-dir',
-                      str(tmp_path / 'w'), '--verbose']) == 0
+def test_verbose_shows_the_hook_table(tmp_path, capsys):
+    argv = [str(staged_config(tmp_path)), '--work-dir', str(tmp_path / 'w'),
+            '--verbose']
+    assert run_command('train', argv) == 0
     out = capsys.readouterr().out
     assert HOOK_TABLE in out and 'Iter(train)' in out
 
 
-def test_stage_without_name_is_one_line_naming_the_key(tmp_path, train,
-                                                       capsys):
+def test_stage_without_name_is_one_line_naming_the_key(tmp_path, capsys):
     argv = [str(staged_config(tmp_path, second_name=False)), '--work-dir',
             str(tmp_path / 'w')]
-    assert train.cli(argv) == 1
+    assert run_command('train', argv) == 1
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines == [line for line in lines if 'error' in line]
@@ -76,7 +71,7 @@ def test_stage_without_name_is_one_line_naming_the_key(tmp_path, train,
     assert 'Traceback' not in err
     # --debug: the traceback.
     with pytest.raises(ConfigError, match=r'train_cfg\.stages\[1\]\.name'):
-        train.cli(argv + ['--debug'])
+        run_command('train', argv + ['--debug'])
 
 
 @pytest.mark.parametrize('option, message', [
@@ -85,11 +80,11 @@ def test_stage_without_name_is_one_line_naming_the_key(tmp_path, train,
     ('modle.width=3', 'the config has no key "modle".*model'),
     ('model.widht=3', r'not an argument of DropoutRegressor.*width'),
 ])
-def test_bad_cfg_options_name_the_key(tmp_path, train, capsys, option,
-                                      message):
+def test_bad_cfg_options_name_the_key(tmp_path, capsys, option, message):
     cfg = write_config(tmp_path / 'cfg.py', max_iters=2)
-    assert train.cli([str(cfg), '--work-dir', str(tmp_path / 'w'),
-                      '--cfg-options', option]) == 1
+    argv = [str(cfg), '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+            option]
+    assert run_command('train', argv) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith('error: config:')
     assert re.search(message, err), err

@@ -1,20 +1,13 @@
-"""tools/demo.py reuses a finished run only if it was trained with the same
+"""``onediff demo`` reuses a finished run only if it was trained with the same
 config."""
-import importlib.util
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'onediff_tool_demo', osp.join(REPO, 'tools', 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from onediff_kit.cli import demo
+from onediff_kit.cli.command import parse_command
+from onediff_kit.cli.train import use_amp
 
 
 def dump_run(cfg, train_dir):
@@ -23,7 +16,6 @@ def dump_run(cfg, train_dir):
 
 
 def test_same_config_is_reused_other_config_is_refused(tmp_path):
-    demo = load_demo()
     cfg = Config.fromfile(demo.DEFAULT_CONFIG)
     same = tmp_path / 'same'
     dump_run(cfg, same)
@@ -41,7 +33,6 @@ def test_same_config_is_reused_other_config_is_refused(tmp_path):
 
 
 def test_first_difference_names_the_path():
-    demo = load_demo()
     assert demo.first_difference({'a': {'b': [1, 2]}}, {'a': {'b': [1, 2]}},
                                  'x') is None
     assert demo.first_difference({'a': {'b': 1}}, {'a': {'b': 2}},
@@ -50,11 +41,10 @@ def test_first_difference_names_the_path():
 
 
 def test_demo_trains_with_amp_by_default(tmp_path):
-    demo = load_demo()
-    assert demo.parse_args([]).amp is True
-    assert demo.parse_args(['--no-amp']).amp is False
+    assert parse_command('demo', []).amp is True
+    assert parse_command('demo', ['--no-amp']).amp is False
     cfg = Config.fromfile(demo.DEFAULT_CONFIG)
-    demo.load_tool('train').use_amp(cfg)
+    use_amp(cfg)
     expected = ('AmpOptimWrapper' if __import__('torch').cuda.is_available()
                 else 'CPUAutocastOptimWrapper')
     assert cfg.optim_wrapper.type == expected

@@ -23,13 +23,14 @@ def run(script, *args, **env):
                           timeout=30)
 
 
-def torchrun(tool, nproc, args, nnodes=1, node_rank=0, addr='127.0.0.1',
+def torchrun(command, nproc, args, nnodes=1, node_rank=0, addr='127.0.0.1',
              port=29500):
     """The command line (after PYTHON) a script should exec."""
     return ['-m', 'torch.distributed.run', f'--nnodes={nnodes}',
             f'--node_rank={node_rank}', f'--master_addr={addr}',
             f'--nproc_per_node={nproc}', f'--master_port={port}',
-            str(TOOLS / tool), *args, '--launcher', 'pytorch']
+            '-m', f'onediff_kit.cli.{command}', *args, '--launcher',
+            'pytorch']
 
 
 def test_dist_train_order_and_environment():
@@ -37,7 +38,7 @@ def test_dist_train_order_and_environment():
                **MULTI_NODE)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == torchrun(
-        'train.py', 8, ['cfg.py'], nnodes=2, node_rank=1, addr='10.0.0.7',
+        'train', 8, ['cfg.py'], nnodes=2, node_rank=1, addr='10.0.0.7',
         port=29611) + ['--work-dir', 'w']
 
 
@@ -45,7 +46,7 @@ def test_dist_test_order_and_defaults():
     proc = run('dist_test.sh', 'cfg.py', 'epoch_1.pth', '2', '--scale', '100')
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == torchrun(
-        'test.py', 2, ['cfg.py', 'epoch_1.pth']) + ['--scale', '100']
+        'test', 2, ['cfg.py', 'epoch_1.pth']) + ['--scale', '100']
 
 
 @pytest.mark.parametrize('script,args,hint', [

@@ -11,7 +11,6 @@ from onediff_kit.data.manifest import write_manifest
 from onediff_kit.evaluation.report import (format_metric_tables,
                                            format_table, write_report)
 
-from ..foundation.test_train_resume import load_tool
 
 CAPTIONS = {
     'p1': ('a red cube appeared', 'the red cube is new'),
@@ -93,11 +92,13 @@ def test_format_table_scale():
 
 
 def test_test_tool_scale_argument_and_tables(capsys):
-    test = load_tool('test')
-    assert test.parse_args(['c.py', 'ck.pth']).scale == 1
-    assert test.parse_args(['c.py', 'ck.pth', '--scale', '100']).scale == 100
+    from onediff_kit.cli import test
+    from onediff_kit.cli.command import parse_command
+    assert parse_command('test', ['c.py', 'ck.pth']).scale == 1
+    assert parse_command('test', ['c.py', 'ck.pth', '--scale',
+                                  '100']).scale == 100
     with pytest.raises(SystemExit):
-        test.parse_args(['c.py', 'ck.pth', '--scale', '1000'])
+        parse_command('test', ['c.py', 'ck.pth', '--scale', '1000'])
     capsys.readouterr()
     metrics = {'caption/CIDEr': 2.49, 'caption/move/CIDEr': 1.5,
                'semantic/object_accuracy': 0.748}
