@@ -18,7 +18,7 @@ import torch
 
 from model_helpers import CAPTIONS, make_samples, tiny_decoder, \
     tiny_encoder, tiny_vocab_file
-from onediff_kit.models.bases import DecoderOutput, DeltaOutput
+from onediff_kit.contracts import DecoderOutput, DeltaOutput
 from onediff_kit.registry import MODELS
 from onediff_kit.visualization import delta_attention_maps
 
