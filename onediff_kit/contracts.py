@@ -77,7 +77,7 @@ def contract_violation(component, kind, problem):
     cls = component if isinstance(component, type) else type(component)
     expected, section = EXPECTED[kind]
     return ContractError(
-        f'plugin {provider_of(cls)}: {cls.__qualname__} {problem}; a {kind} '
+        f'plugin {provider_of(cls)}: {cls.__name__} {problem}; a {kind} '
         f'has {expected} (see {GUIDE}, section "{section}")')
 
 

@@ -42,7 +42,7 @@ def _deprecated(part, kind, what, fix):
     # The message names the class, so the default filter shows it once per
     # class and call site.
     warnings.warn(
-        f'plugin {provider_of(cls)}: {cls.__qualname__} {what}, the form of '
+        f'plugin {provider_of(cls)}: {cls.__name__} {what}, the form of '
         f'plugin API 1, adapted until onediff_kit {SUPPORTED_UNTIL}; {fix} '
         f'(see {GUIDE}, section "Migrating from plugin API 1", and '
         f'"{section}")', PluginDeprecationWarning, stacklevel=3)
