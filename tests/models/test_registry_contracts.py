@@ -72,6 +72,7 @@ FRESH = {
 SWAP_EXEMPT = {
     'NoDelta': 'returns zero tokens (B, 0, C), the ablation without a '
                'delta module: there is nothing that could change',
+    'ExampleDelta': 'pools |B - A|, the same for both orders',
 }
 
 
