@@ -12,6 +12,8 @@ import warnings
 import torch
 
 from onediff_kit.contracts import DecoderOutput, DeltaOutput
+from onediff_kit.models import attention as attention_module
+from onediff_kit.models.attention import set_attn_backend
 from onediff_kit.plugin_compat import PluginDeprecationWarning, check_part
 from onediff_kit.registry import DATASETS, METRICS, MODELS
 from onediff_kit.structures import DiffDataSample
@@ -23,6 +25,7 @@ IN_CHANNELS = (8, 16, 24)  # the encoder levels a delta module is built for
 SIDES = (8, 4, 2)  # and their sides
 IMAGE_CHANNELS, DELTA_CHANNELS, WIDTH = 8, 12, 16  # a projector's widths
 PREFIX_TOKENS = 5  # a decoder's visual prefix: (BATCH, 5, embed_dims)
+PROBE_BACKEND = 'math'  # a backend 'auto' never picks
 CAPTIONS = ['the red cube moved to the left .', 'a blue sphere was added .']
 PROMPT = 'describe the difference'
 
@@ -297,7 +300,36 @@ def check_state_dict(cfg, fresh_cfg=None, **options):
                 assert x == y, f'{_name(part)}: {x!r} != {y!r} after load'
 
 
+def check_attn_backend(cfg, **options):
+    """Every call of the shared :func:`~onediff_kit.models.attention.
+    attention` follows the model's ``attn_backend`` (which ``OneDiff`` sets
+    on each layer with an ``attn_backend`` attribute); a layer that leaves
+    it out would silently run ``auto``."""
+    part = build_part(cfg).eval()
+    set_attn_backend(part, PROBE_BACKEND)
+    asked = []
+    resolve = attention_module.resolve_backend
+
+    def recording(name, device, dtype):
+        asked.append(name)
+        return resolve(name, device, dtype)
+
+    attention_module.resolve_backend = recording
+    try:
+        with torch.no_grad():
+            _outputs(part, make_inputs(part))
+    finally:
+        attention_module.resolve_backend = resolve
+    ignored = sorted({str(name) for name in asked if name != PROBE_BACKEND})
+    assert not ignored, (
+        f'{_name(part)} calls attention() with backend {ignored} although '
+        f'the model asked for "{PROBE_BACKEND}": declare '
+        'self.attn_backend = None in __init__ and pass '
+        'backend=self.attn_backend')
+
+
 MODEL_PART_CHECKS = dict(outputs=check_outputs, gradients=check_gradients,
                          swap=check_swap, no_state=check_no_state,
-                         state_dict=check_state_dict)
+                         state_dict=check_state_dict,
+                         attn_backend=check_attn_backend)
 MODEL_PART_KINDS = ('encoder', 'delta', 'projector', 'decoder')

@@ -7,6 +7,7 @@ import pytest
 from torch import nn
 
 from onediff_kit.contracts import BaseDelta, DeltaOutput
+from onediff_kit.models.attention import attention
 from onediff_kit.plugin_compat import PluginDeprecationWarning
 from onediff_kit.testing import (MODEL_PART_CHECKS, check_component,
                                  check_model_part)
@@ -62,7 +63,29 @@ class WrongWidth(GoodDelta):
         return DeltaOutput(self.tokens(feats)[..., :-1])
 
 
+class NoBackend(GoodDelta):
+    """Mixes its tokens with the shared attention, but ignores the model's
+    backend."""
+
+    def forward(self, feats, need_attention=False):
+        x = self.tokens(feats)[:, None]  # (B, 1 head, N, D)
+        out, _ = attention(x, x, x)
+        return DeltaOutput(tokens=out[:, 0])
+
+
+class WithBackend(NoBackend):
+    def __init__(self, in_channels, out_channels=8, init_cfg=None):
+        super().__init__(in_channels, out_channels, init_cfg)
+        self.attn_backend = None  # OneDiff sets the model's backend here
+
+    def forward(self, feats, need_attention=False):
+        x = self.tokens(feats)[:, None]
+        out, _ = attention(x, x, x, backend=self.attn_backend)
+        return DeltaOutput(tokens=out[:, 0])
+
+
 def test_a_delta_that_follows_the_contract_passes():
+    check_component(dict(type=WithBackend))
     check_component(dict(type=GoodDelta))
 
 
@@ -74,6 +97,8 @@ def test_a_delta_that_follows_the_contract_passes():
      r"\['unused.weight', 'unused.bias'\]"),
     (BareTensor, 'outputs', 'BareTensor.forward returned Tensor, not '
      'DeltaOutput'),
+    (NoBackend, 'attn_backend', r"NoBackend calls attention\(\) with "
+     r"backend \['None'\] although the model asked for \"math\""),
     (WrongWidth, 'outputs', r'WrongWidth: tokens \(2, 4, 7\), not '
      r'\(2, N, 8\)'),
 ])
