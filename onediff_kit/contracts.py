@@ -38,6 +38,7 @@ from mmengine.model import BaseModule
 from onediff_kit.plugin_status import provider_of
 
 GUIDE = 'docs/plugin_guide.md'
+MIGRATION_SECTION = '8. Migrating from plugin API 1'
 # kind -> (what the core calls on a component of that kind, the section of
 # the plugin guide that explains it)
 EXPECTED = {

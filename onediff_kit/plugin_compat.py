@@ -24,8 +24,9 @@ import warnings
 
 import torch
 
-from onediff_kit.contracts import (EXPECTED, GUIDE, DecoderOutput,
-                                   DeltaOutput, contract_violation)
+from onediff_kit.contracts import (EXPECTED, GUIDE, MIGRATION_SECTION,
+                                   DecoderOutput, DeltaOutput,
+                                   contract_violation)
 from onediff_kit.plugin_status import provider_of
 
 SUPPORTED_UNTIL = '1.0.0'
@@ -44,8 +45,8 @@ def _deprecated(part, kind, what, fix):
     warnings.warn(
         f'plugin {provider_of(cls)}: {cls.__name__} {what}, the form of '
         f'plugin API 1, adapted until onediff_kit {SUPPORTED_UNTIL}; {fix} '
-        f'(see {GUIDE}, section "Migrating from plugin API 1", and '
-        f'"{section}")', PluginDeprecationWarning, stacklevel=3)
+        f'(see {GUIDE}, sections "{MIGRATION_SECTION}" and "{section}")',
+        PluginDeprecationWarning, stacklevel=3)
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,9 +5,9 @@ from the 0.1 template importing until onediff_kit 1.0.0.
 """
 import warnings
 
-from onediff_kit.contracts import (BaseDecoder, BaseDelta, BaseDeltaHead,
-                                   BaseEncoder, BaseProjector, DecoderOutput,
-                                   DeltaOutput)
+from onediff_kit.contracts import (GUIDE, MIGRATION_SECTION, BaseDecoder,
+                                   BaseDelta, BaseDeltaHead, BaseEncoder,
+                                   BaseProjector, DecoderOutput, DeltaOutput)
 from onediff_kit.plugin_compat import (SUPPORTED_UNTIL,
                                        PluginDeprecationWarning)
 
@@ -17,5 +17,5 @@ __all__ = ['BaseEncoder', 'BaseDelta', 'BaseProjector', 'BaseDecoder',
 warnings.warn(
     'onediff_kit.models.bases is the plugin API 1 import path, kept until '
     f'onediff_kit {SUPPORTED_UNTIL}; import from onediff_kit.contracts '
-    '(see docs/plugin_guide.md, section "Migrating from plugin API 1")',
+    f'(see {GUIDE}, section "{MIGRATION_SECTION}")',
     PluginDeprecationWarning, stacklevel=2)

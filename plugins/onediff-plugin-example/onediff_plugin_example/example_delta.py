@@ -70,4 +70,5 @@ class ExampleDelta(BaseDelta):
         # None unless need_weights=True.
         out, _ = attention(q, k, v, backend=self.attn_backend)
         # out: (B, H, N, d / H)
-        return DeltaOutput(x + out.transpose(1, 2).reshape(b, n, d))
+        tokens = x + out.transpose(1, 2).reshape(b, n, d)
+        return DeltaOutput(tokens=tokens, attention=None)  # exposes none
