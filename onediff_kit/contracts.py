@@ -3,22 +3,19 @@
 A plugin's component subclasses the base class of its kind and returns the
 output type named here. The core reads nothing else from it:
 
-========== ====================== =========================================
-kind       base class             what the core calls, and what it returns
-========== ====================== =========================================
-encoder    :class:`BaseEncoder`   ``forward(images)`` -> tuple of features
-delta      :class:`BaseDelta`     ``forward(feats, need_attention=False)``
-                                  -> :class:`DeltaOutput`
-projector  :class:`BaseProjector` ``forward(image_tokens, delta_tokens)``
-                                  -> ``(B, T, D)`` tensor
-decoder    :class:`BaseDecoder`   ``loss(...)`` -> dict,
-                                  ``predict(...)`` -> :class:`DecoderOutput`
-delta_head :class:`BaseDeltaHead` ``loss(delta_tokens, data_samples)``
-metric     :class:`ReportMetric`  ``compute_report(results)`` -> dict with
-                                  ``metrics``
-dataset    :class:`PromptedDatasetMixin` ``prompts``, ``prompt_for(task)``
-                                  and mmengine's ``pipeline``
-========== ====================== =========================================
+- encoder, :class:`BaseEncoder`: ``forward(images)`` -> tuple of features;
+- delta, :class:`BaseDelta`: ``forward(feats, need_attention=False)`` ->
+  :class:`DeltaOutput`;
+- projector, :class:`BaseProjector`: ``forward(image_tokens,
+  delta_tokens)`` -> ``(B, T, D)`` tensor;
+- decoder, :class:`BaseDecoder`: ``loss(...)`` -> dict, ``predict(...)``
+  -> :class:`DecoderOutput`;
+- delta head, :class:`BaseDeltaHead`: ``loss(delta_tokens, data_samples)``
+  -> dict;
+- metric, :class:`ReportMetric`: ``compute_report(results)`` -> dict with
+  ``metrics``;
+- dataset, :class:`PromptedDatasetMixin`: ``prompts``, ``prompt_for(task)``
+  and mmengine's ``pipeline``.
 
 Outputs are returned, never kept: no part keeps anything from one call for
 the next. ``onediff_kit.testing`` checks a component against its contract;
