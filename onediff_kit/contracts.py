@@ -32,7 +32,7 @@ from mmengine.dist import broadcast_object_list, collect_results, \
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModule
 
-from onediff_kit.plugin_status import provider_of
+from onediff_kit.plugin_status import describe_provider
 
 GUIDE = 'docs/plugin_guide.md'
 MIGRATION_SECTION = '8. Migrating from plugin API 1'
@@ -75,7 +75,7 @@ def contract_violation(component, kind, problem):
     cls = component if isinstance(component, type) else type(component)
     expected, section = EXPECTED[kind]
     return ContractError(
-        f'plugin {provider_of(cls)}: {cls.__name__} {problem}; a {kind} '
+        f'{describe_provider(cls)}: {cls.__name__} {problem}; a {kind} '
         f'has {expected} (see {GUIDE}, section "{section}")')
 
 

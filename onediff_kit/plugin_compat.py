@@ -27,7 +27,7 @@ import torch
 from onediff_kit.contracts import (EXPECTED, GUIDE, MIGRATION_SECTION,
                                    DecoderOutput, DeltaOutput,
                                    contract_violation)
-from onediff_kit.plugin_status import provider_of
+from onediff_kit.plugin_status import describe_provider
 
 SUPPORTED_UNTIL = '1.0.0'
 
@@ -43,7 +43,7 @@ def _deprecated(part, kind, what, fix):
     # The message names the class, so the default filter shows it once per
     # class and call site.
     warnings.warn(
-        f'plugin {provider_of(cls)}: {cls.__name__} {what}, the form of '
+        f'{describe_provider(cls)}: {cls.__name__} {what}, the form of '
         f'plugin API 1, adapted until onediff_kit {SUPPORTED_UNTIL}; {fix} '
         f'(see {GUIDE}, sections "{MIGRATION_SECTION}" and "{section}")',
         PluginDeprecationWarning, stacklevel=3)

@@ -51,3 +51,18 @@ def provider_of(cls, dists=None, plugins=None):
     dists = packages_distributions() if dists is None else dists
     names = dists.get(top)
     return names[0] if names else top
+
+
+def describe_provider(cls):
+    """``plugin NAME`` for the plugin that provides ``cls``, with its
+    distribution where that has another name, e.g. ``plugin onediff-models
+    (distribution onediff_kit)``; error messages start with it."""
+    name = provider_of(cls)
+    dists = packages_distributions().get(cls.__module__.split('.')[0], [])
+
+    def norm(text):
+        return text.lower().replace('_', '-')
+
+    others = [d for d in dists if norm(d) != norm(name)]
+    return f'plugin {name}' + (f' (distribution {others[0]})'
+                               if others else '')

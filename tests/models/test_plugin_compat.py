@@ -144,7 +144,8 @@ def test_a_decoder_returning_a_tensor_is_one_line():
 def test_the_plugin_named_is_the_one_that_provides_the_class():
     message = str(contract_violation(MODELS.get('SubtractDelta'), 'delta',
                                      'did something'))
-    assert message.startswith('plugin onediff-models: SubtractDelta did '
+    assert message.startswith('plugin onediff-models (distribution '
+                              'onediff_kit): SubtractDelta did '
                               'something; a delta has forward(feats, ')
 
 
