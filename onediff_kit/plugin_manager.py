@@ -20,6 +20,7 @@ from importlib.metadata import entry_points
 import pluggy
 
 from onediff_kit import hookspecs, registry
+from onediff_kit.plugin_compat import PluginDeprecationWarning
 from onediff_kit.plugin_status import (PLUGIN_ERRORS, mark_plugins_loaded,
                                        plugins_loaded)
 
@@ -132,10 +133,15 @@ def _call_hooks(only=None):
 
 def load_plugins():
     """Import every installed plugin and call its hook, once per process
-    (thread-safe). :func:`onediff_kit.init` calls it."""
+    (thread-safe). :func:`onediff_kit.init` calls it.
+
+    Python hides a DeprecationWarning raised outside ``__main__``; the ones
+    that tell a plugin's author what to change are shown (once per place).
+    """
     with _lock:
         if plugins_loaded():
             return
+        warnings.filterwarnings('default', category=PluginDeprecationWarning)
         _call_hooks()
         mark_plugins_loaded()
 

@@ -64,7 +64,7 @@ def build_inference_dataset(cfg, name):
         CaptionerError: no such dataset config, it does not build, or its
             class does not declare prompts (``PromptedDatasetMixin``).
     """
-    from onediff_kit.data.prompted_dataset import PromptedDatasetMixin
+    from onediff_kit.contracts import PromptedDatasetMixin
     from onediff_kit.registry import DATASETS
     for key in ('test_dataloader', 'val_dataloader'):
         loader = cfg.get(key)
@@ -84,6 +84,6 @@ def build_inference_dataset(cfg, name):
         raise CaptionerError(
             f'config {name}: {key}.dataset is a {type(built).__name__}, '
             'which declares no task prompts; captioning needs a dataset '
-            'class with onediff_kit.data.prompted_dataset.'
+            'class with onediff_kit.contracts.'
             'PromptedDatasetMixin (as DiffCaptionDataset)')
     return built

@@ -4,11 +4,13 @@ Used by ``onediff train``, ``test``, ``demo``, ``export`` and
 ``merge-lora`` (and their tools/ shims): a refused,
 mismatched or non-checkpoint file, a missing file, a non-finite loss, an
 unknown component name (:class:`~onediff_kit.registry.RegistryKeyError`,
-which lists close matches) or a wrong config value or command-line option
-(:class:`~onediff_kit.config_check.ConfigError`, which names the key) ends
-the tool with exit status 1 and one ``error: ...`` line instead of a deep
-traceback; ``--debug`` keeps the traceback. Errors are told apart by their
-type only; any other error is a bug and keeps its traceback.
+which lists close matches), a plugin that breaks its contract
+(:class:`~onediff_kit.contracts.ContractError`) or a wrong config value or
+command-line option (:class:`~onediff_kit.config_check.ConfigError`, which
+names the key) ends the tool with exit status 1 and one ``error: ...`` line
+instead of a deep traceback; ``--debug`` keeps the traceback. Errors are
+told apart by their type only; any other error is a bug and keeps its
+traceback.
 """
 import sys
 
@@ -19,17 +21,19 @@ def clear_error_types():
                                         NotACheckpointError,
                                         UnsafeCheckpointError)
     from onediff_kit.config_check import ConfigError
+    from onediff_kit.contracts import ContractError
     from onediff_kit.registry import RegistryKeyError
     return (UnsafeCheckpointError, NotACheckpointError,
             CheckpointMismatchError, FloatingPointError, FileNotFoundError,
-            ConfigError, RegistryKeyError)
+            ConfigError, RegistryKeyError, ContractError)
 
 
 def error_line(exc):
     """The one line printed for a clear error ``exc``."""
     from onediff_kit.config_check import ConfigError
+    from onediff_kit.contracts import ContractError
     from onediff_kit.registry import RegistryKeyError
-    if isinstance(exc, RegistryKeyError):
+    if isinstance(exc, (RegistryKeyError, ContractError)):
         return f'error: {exc.args[0]}'
     what = 'config' if isinstance(exc, ConfigError) else type(exc).__name__
     return f'error: {what}: {exc} (--debug shows the traceback)'

@@ -3,27 +3,7 @@ import difflib
 import inspect
 import json
 import sys
-from importlib.metadata import entry_points, packages_distributions
-
-
-def plugin_packages():
-    """Top-level package -> plugin name, from the ``onediff_kit.plugins``
-    entry points: one distribution may hold several plugins (onediff-kit
-    ships onediff-models, onediff-data and onediff-metrics)."""
-    from onediff_kit.hookspecs import ENTRY_POINT_GROUP
-    return {
-        ep.value.split(':')[0].split('.')[0]: ep.name
-        for ep in entry_points(group=ENTRY_POINT_GROUP)
-    }
-
-
-def _provider(cls, dists, plugins):
-    """The plugin that registered ``cls``, else its distribution."""
-    top = cls.__module__.split('.')[0]
-    if top in plugins:
-        return plugins[top]
-    names = dists.get(top)
-    return names[0] if names else top
+from importlib.metadata import packages_distributions
 
 
 def _kind(registry_kind, cls):
@@ -35,10 +15,10 @@ def _kind(registry_kind, cls):
 def valid_kinds(rows):
     """Every kind ``--kind`` takes: the registries' and, inside MODELS, the
     ``component_kind`` of the base classes and of what is registered."""
-    from onediff_kit.models import bases
+    from onediff_kit import contracts
     from onediff_kit.registry import REGISTRY_KINDS
     declared = {getattr(cls, 'component_kind', None)
-                for _, cls in inspect.getmembers(bases, inspect.isclass)}
+                for _, cls in inspect.getmembers(contracts, inspect.isclass)}
     kinds = set(REGISTRY_KINDS) | declared | {r['kind'] for r in rows}
     return sorted(kind for kind in kinds if kind)
 
@@ -46,6 +26,7 @@ def valid_kinds(rows):
 def collect_components():
     """Rows of {name, kind, provider, module} for the onediff_kit scope
     (after :func:`onediff_kit.init`, which the ``onediff`` command calls)."""
+    from onediff_kit.plugin_status import plugin_packages, provider_of
     from onediff_kit.registry import REGISTRY_KINDS
     dists, plugins = packages_distributions(), plugin_packages()
     rows = []
@@ -56,7 +37,7 @@ def collect_components():
                 dict(
                     name=name,
                     kind=_kind(registry_kind, obj),
-                    provider=_provider(obj, dists, plugins),
+                    provider=provider_of(obj, dists, plugins),
                     module=obj.__module__ if inspect.isclass(obj)
                     or inspect.isfunction(obj) else type(obj).__module__))
     return rows

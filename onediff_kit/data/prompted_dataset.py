@@ -1,55 +1,19 @@
-"""The dataset contract inference relies on: task prompts and a pipeline.
+"""The dataset contract under its plugin API 1 import path.
 
-A pair dataset says which prompt the decoder gets for each task
-(``prompts``, given once in the dataset config) and how an item becomes
-model inputs (``pipeline``, mmengine's Compose). ``DiffCaptioner`` builds
-the config's test dataset with ``lazy_init=True`` (no manifest read) and
-reuses both, so captioning prepares images and prompts exactly as testing
-does.
+It lives in :mod:`onediff_kit.contracts`; this path keeps plugins written
+for 0.1 importing until onediff_kit 1.0.0.
 """
-DEFAULT_PROMPT = 'Describe the difference between the two images.'
+import warnings
 
+from onediff_kit.contracts import (DEFAULT_PROMPT, GUIDE, MIGRATION_SECTION,
+                                   PromptedDatasetMixin, merge_prompt_args)
+from onediff_kit.plugin_compat import (SUPPORTED_UNTIL,
+                                       PluginDeprecationWarning)
 
-def merge_prompt_args(prompts, task_prompts, owner):
-    """``prompts``, or the older argument name ``task_prompts``.
+__all__ = ['DEFAULT_PROMPT', 'PromptedDatasetMixin', 'merge_prompt_args']
 
-    Args:
-        prompts (dict, optional): task -> prompt.
-        task_prompts (dict, optional): the same under its former name (kept
-            so that configs written before the rename still build).
-        owner (str): the dataset class, named in the error.
-
-    Raises:
-        ValueError: both are given.
-    """
-    if prompts is not None and task_prompts is not None:
-        raise ValueError(f'{owner}: give prompts= or its former name '
-                         'task_prompts=, not both')
-    return dict((prompts if prompts is not None else task_prompts) or {})
-
-
-class PromptedDatasetMixin:
-    """Task prompts of a dataset (mixed into an mmengine ``BaseDataset``).
-
-    Attributes:
-        prompts (dict[str, str]): task -> prompt given to the decoder.
-        default_prompt (str): prompt of a task not in ``prompts``.
-        pipeline (Compose): the transforms an item goes through; its loading
-            step takes ``before_img``/``after_img`` in-memory images as well
-            as ``before_path``/``after_path`` files (``LoadImagePair``).
-    """
-
-    def _init_prompts(self, prompts, default_prompt=DEFAULT_PROMPT,
-                      task_prompts=None):
-        self.prompts = merge_prompt_args(prompts, task_prompts,
-                                         type(self).__name__)
-        self.default_prompt = default_prompt
-
-    @property
-    def task_prompts(self):
-        """``prompts`` under its former name."""
-        return self.prompts
-
-    def prompt_for(self, task):
-        """The prompt of ``task`` (``default_prompt`` if it has none)."""
-        return self.prompts.get(task, self.default_prompt)
+warnings.warn(
+    'onediff_kit.data.prompted_dataset is the plugin API 1 import path, '
+    f'kept until onediff_kit {SUPPORTED_UNTIL}; import from '
+    f'onediff_kit.contracts (see {GUIDE}, section "{MIGRATION_SECTION}")',
+    PluginDeprecationWarning, stacklevel=2)

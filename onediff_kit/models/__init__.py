@@ -1,10 +1,10 @@
 # The attention function stays at onediff_kit.models.attention.attention; it
 # is not re-exported so the name keeps meaning the module.
+from onediff_kit.contracts import (BaseDecoder, BaseDelta, BaseDeltaHead,
+                                   BaseEncoder, BaseProjector, DecoderOutput,
+                                   DeltaOutput)
 from onediff_kit.models.attention import (MultiheadAttention,
                                           set_attn_backend)
-from onediff_kit.models.bases import (BaseDecoder, BaseDelta, BaseDeltaHead,
-                                      BaseEncoder, BaseProjector,
-                                      DecoderOutput, DeltaOutput)
 from onediff_kit.models.data_preprocessor import DiffDataPreprocessor
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.models.levels import check_level

@@ -7,6 +7,8 @@ from mmengine.model import BaseModel
 from onediff_kit.cache.feature_cache import FeatureCache
 from onediff_kit.models.attention import check_backend, set_attn_backend
 from onediff_kit.models.levels import check_level
+from onediff_kit.plugin_compat import (call_decoder_predict, call_delta,
+                                       check_part)
 from onediff_kit.registry import MODELS
 from onediff_kit.visualization.attention_maps import delta_attention_maps
 
@@ -78,6 +80,8 @@ class OneDiff(BaseModel):
         self.delta = MODELS.build(
             dict(delta, in_channels=levels))
         self.decoder = MODELS.build(decoder)
+        check_part(self.delta, 'delta')
+        check_part(self.decoder, 'decoder')
         self.delta_head = (MODELS.build(
             dict(delta_head, in_channels=self.delta.out_channels))
                            if delta_head is not None else None)
@@ -217,11 +221,11 @@ class OneDiff(BaseModel):
 
     def prefix_and_delta(self, inputs, need_attention=False):
         """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``
-        and the delta module's :class:`~onediff_kit.models.bases.
+        and the delta module's :class:`~onediff_kit.contracts.
         DeltaOutput` (with its attention if ``need_attention`` and the
         module exposes it)."""
         feats = self.encode(inputs)
-        delta = self.delta(feats, need_attention=need_attention)
+        delta = call_delta(self.delta, feats, need_attention)
         prefix = self.projector(self._image_tokens(feats), delta.tokens)
         return prefix, delta
 
@@ -273,7 +277,8 @@ class OneDiff(BaseModel):
             :func:`~onediff_kit.visualization.delta_attention_maps`).
         """
         prefix, delta = self.prefix_and_delta(inputs, need_attention)
-        out = self.decoder.predict(prefix, data_samples, num_beams=num_beams,
+        out = call_decoder_predict(self.decoder, prefix, data_samples,
+                                   num_beams=num_beams,
                                    max_length=max_length)
         for i, (sample, caption) in enumerate(zip(data_samples,
                                                   out.captions)):

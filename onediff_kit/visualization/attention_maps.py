@@ -9,7 +9,7 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     """Turn a delta module's attention of one pair into two spatial maps.
 
     The attention and its layout come from the module's
-    :class:`~onediff_kit.models.bases.DeltaOutput` (``attention[i]``,
+    :class:`~onediff_kit.contracts.DeltaOutput` (``attention[i]``,
     ``memory_shapes``, ``memory_groups``).
 
     Two layouts are understood:

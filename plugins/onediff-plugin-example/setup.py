@@ -9,7 +9,8 @@ setup(
     license='Apache-2.0',
     packages=['onediff_plugin_example'],
     python_requires='>=3.8',
-    install_requires=['onediff_kit', 'torch'],
+    install_requires=['onediff_kit>=0.2', 'torch'],  # plugin API 2
+    extras_require={'tests': ['pytest']},
     entry_points={
         'onediff_kit.plugins': [
             'onediff-plugin-example = onediff_plugin_example.plugin',

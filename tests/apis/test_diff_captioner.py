@@ -194,7 +194,7 @@ def test_reuses_the_test_datasets_pipeline_and_prompts(tiny, captioner,
     """A thin layer: the prompts and the pipeline are the test dataset's
     (built without reading its manifest), nothing is rebuilt by class
     name, and decoding options never touch the decoder's attributes."""
-    from onediff_kit.data.prompted_dataset import PromptedDatasetMixin
+    from onediff_kit.contracts import PromptedDatasetMixin
     dataset = captioner.dataset
     assert isinstance(dataset, PromptedDatasetMixin)
     assert captioner.task_prompts is dataset.prompts

@@ -1,20 +1,13 @@
-"""The metric contract: a metric returns its report and keeps none."""
+"""The metric contract: a metric returns its report and keeps none
+(``onediff_kit.testing.check_metric`` on every registered ReportMetric)."""
 import pytest
 
 import onediff_kit
+from onediff_kit.contracts import ContractError
 from onediff_kit.evaluation import ReportMetric
 from onediff_kit.registry import METRICS
+from onediff_kit.testing import check_component, check_metric
 
-SAMPLES = [
-    dict(pair_id=str(i), pred_caption=cap, captions=[ref],
-         change_type='drop', meta=dict(changed_object=dict(
-             size='small', color='red', material='metal', shape='cube'),
-             box_before=[0.1, 0.1, 0.5, 0.5]))
-    for i, (cap, ref) in enumerate([
-        ('the small red metal cube is gone', 'the red cube is gone'),
-        ('a red cube has been added', 'the small red cube was removed'),
-    ])
-]
 CONFIGS = dict(
     CaptionMetric=dict(metrics=('BLEU', 'ROUGE-L', 'CIDEr'), spice=False,
                        tokenizer='simple'),
@@ -33,31 +26,38 @@ def _report_metrics():
 
 
 @pytest.mark.parametrize('name', _report_metrics())
-def test_metrics_are_the_reports_and_nothing_is_kept(name, tmp_path):
-    metric = METRICS.build(dict(type=name, **CONFIGS.get(name, {})))
-    metric.process(None, [dict(s) for s in SAMPLES])
-    results = list(metric.results)
-    report = metric.compute_report(results)
-    assert isinstance(report['metrics'], dict)
-    assert metric.compute_metrics(results) == report['metrics']
-    full = metric.evaluate_report(len(SAMPLES))
-    prefix = metric.prefix
-    assert full['metrics'] == {f'{prefix}/{k}': v
-                               for k, v in report['metrics'].items()}
-    assert metric.results == []  # cleared as evaluate() clears them
-    assert not hasattr(metric, 'last_report')
-    before = dict(vars(metric))
-    metric.process(None, [dict(s) for s in SAMPLES])
-    metric.evaluate(len(SAMPLES))
-    assert set(vars(metric)) == set(before)  # nothing stored by evaluate
+def test_metrics_are_the_reports_and_nothing_is_kept(name):
+    check_component(dict(type=name, **CONFIGS.get(name, {})))
+
+
+class CollectsSamples(ReportMetric):
+    """A metric that collects its samples and makes no report itself."""
+    default_prefix = 'x'
+
+    def process(self, data_batch, data_samples):
+        self.results.extend(data_samples)
+
+
+def test_the_kit_names_a_metric_that_keeps_its_report():
+    class KeepsReport(CollectsSamples):
+        def compute_report(self, results):
+            self.last_report = dict(metrics=dict(n=len(results)))
+            return self.last_report
+
+    with pytest.raises(AssertionError, match='KeepsReport keeps'):
+        check_metric(dict(type=KeepsReport))
+
+
+def test_a_report_without_metrics_is_a_contract_error():
+    class NoMetrics(CollectsSamples):
+        def compute_report(self, results):
+            return dict(scores=[1])
+
+    with pytest.raises(ContractError, match='NoMetrics returned dict from '
+                       'compute_report; a metric has compute_report'):
+        NoMetrics().compute_metrics([1])
 
 
 def test_a_metric_without_compute_report_says_so():
-    class NoReport(ReportMetric):
-        default_prefix = 'x'
-
-        def process(self, data_batch, data_samples):
-            self.results.extend(data_samples)
-
-    with pytest.raises(NotImplementedError, match='NoReport'):
-        NoReport().compute_metrics([1])
+    with pytest.raises(NotImplementedError, match='CollectsSamples'):
+        CollectsSamples().compute_metrics([1])

@@ -2,8 +2,9 @@
 
 It is pip-installed into a temporary folder (not into the project's venv),
 then a fresh process with that folder on PYTHONPATH discovers it through the
-``onediff_kit.plugins`` entry point and trains a tiny OneDiff whose delta
-module is ``ExampleDelta``.
+``onediff_kit.plugins`` entry point, runs the plugin's own tests (the
+conformance kit) and trains a tiny OneDiff whose delta module is
+``ExampleDelta``.
 """
 import json
 import os
@@ -78,6 +79,15 @@ def test_example_plugin_is_discovered(installed_example):
     # Without the plugin on the path, the name is unknown.
     from onediff_kit.registry import MODELS
     assert MODELS.get('ExampleDelta') is None
+
+
+def test_example_plugin_own_tests_pass(installed_example):
+    """As its author runs them: pytest on the plugin's tests folder."""
+    tests = REPO / 'plugins' / 'onediff-plugin-example' / 'tests'
+    proc = run(['-m', 'pytest', str(tests), '-q', '-p', 'no:cacheprovider',
+                '--rootdir', str(tests)], installed_example)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert '3 passed' in proc.stdout
 
 
 def test_train_with_example_delta_from_config(installed_example, tmp_path):

@@ -38,3 +38,18 @@ def test_template_plugin_shows_the_same_call():
             'onediff_plugin_example' / 'example_delta.py')
     # the same unpacking; the template also passes its attn_backend
     assert 'out, _ = attention(q, k, v' in path.read_text()
+
+
+def test_every_section_an_error_names_is_in_the_guide():
+    from onediff_kit.contracts import EXPECTED, GUIDE, MIGRATION_SECTION
+    text = (REPO / GUIDE).read_text()
+    headings = set(re.findall(r'^#{2,3} (.+)$', text, re.M))
+    named = {section for _, section in EXPECTED.values()}
+    assert named | {MIGRATION_SECTION} <= headings
+
+
+def test_guide_shows_the_outputs_built_by_keyword():
+    text = (REPO / 'docs' / 'plugin_guide.md').read_text()
+    assert 'DeltaOutput(tokens=' in text
+    assert 'DecoderOutput(captions=' in text
+    assert 'check_component(dict(type=' in text

@@ -6,27 +6,22 @@ from pathlib import Path
 
 import torch
 
+from onediff_kit import testing
 from onediff_kit.data.vocab import write_vocab
-from onediff_kit.structures import DiffDataSample
 
-CAPTIONS = [
-    'the red cube moved to the left .',
-    'a blue sphere was added .',
+# The conformance kit's two captions (and prompt) first, so that a tiny
+# vocabulary file of these covers what the kit's checks feed a decoder.
+CAPTIONS = testing.CAPTIONS + [
     'nothing has changed .',
     'the green cylinder turned red .',
     'the small metal ball is gone .',
     'the large rubber cube changed to yellow .',
 ]
-PROMPT = 'describe the difference'
+PROMPT = testing.PROMPT
 
 
 def make_samples(captions=CAPTIONS, prompt=PROMPT):
-    return [
-        DiffDataSample(metainfo=dict(pair_id=str(i), task='clevr',
-                                     prompt=prompt, captions=[c],
-                                     gt_caption=c))
-        for i, c in enumerate(captions)
-    ]
+    return testing.make_samples(captions, prompt)
 
 
 def make_pairs(n, size=64, seed=0):

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from onediff_kit.models.bases import DeltaOutput
+from onediff_kit.contracts import DeltaOutput
 from onediff_kit.registry import MODELS
 
 IN_CHANNELS = [8, 16, 24]

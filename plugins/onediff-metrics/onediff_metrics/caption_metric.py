@@ -3,7 +3,7 @@ from collections import OrderedDict
 
 from mmengine.logging import print_log
 
-from onediff_kit.evaluation.report_metric import ReportMetric
+from onediff_kit.contracts import ReportMetric
 from onediff_kit.registry import METRICS
 
 from .per_type import group_by_change_type

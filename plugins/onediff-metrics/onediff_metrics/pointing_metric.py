@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
-from onediff_kit.evaluation.report_metric import ReportMetric
+from onediff_kit.contracts import ReportMetric
 from onediff_kit.registry import METRICS
 
 # Where the changed object can be seen: before a drop or an attribute

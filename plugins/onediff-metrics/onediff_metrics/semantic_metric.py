@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from mmengine.logging import print_log
 
-from onediff_kit.evaluation.report_metric import ReportMetric
+from onediff_kit.contracts import ReportMetric
 from onediff_kit.registry import METRICS
 
 from .change_parser import (ATTRIBUTES, UNKNOWN, ChangeCaptionParser,

@@ -3,8 +3,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from onediff_kit.contracts import BaseDelta, DeltaOutput
 from onediff_kit.models.attention import attention
-from onediff_kit.models.bases import BaseDelta, DeltaOutput
 from onediff_kit.models.levels import check_level
 
 
@@ -17,7 +17,7 @@ class ExampleDelta(BaseDelta):
     residual self-attention over all tokens, through the project's shared
     :func:`~onediff_kit.models.attention.attention`, lets the cells see each
     other. ``forward`` returns a
-    :class:`~onediff_kit.models.bases.DeltaOutput` with the tokens
+    :class:`~onediff_kit.contracts.DeltaOutput` with the tokens
     ``(B, len(levels) * grid**2, out_channels)``; it exposes no attention.
     ``attn_backend`` is the attention backend ``OneDiff`` sets on every
     layer that declares one (None = ``auto``).
@@ -70,4 +70,5 @@ class ExampleDelta(BaseDelta):
         # None unless need_weights=True.
         out, _ = attention(q, k, v, backend=self.attn_backend)
         # out: (B, H, N, d / H)
-        return DeltaOutput(x + out.transpose(1, 2).reshape(b, n, d))
+        tokens = x + out.transpose(1, 2).reshape(b, n, d)
+        return DeltaOutput(tokens=tokens, attention=None)  # exposes none

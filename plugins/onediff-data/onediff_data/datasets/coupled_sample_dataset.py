@@ -4,10 +4,10 @@ import os.path as osp
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from onediff_kit.contracts import DEFAULT_PROMPT
 from onediff_kit.data.manifest import ManifestError
 from onediff_kit.registry import DATASETS
 
-from onediff_kit.data.prompted_dataset import DEFAULT_PROMPT
 
 from .diff_caption_dataset import PairDatasetMixin, build_pipeline
 from .single_image_manifest import load_single_image_manifest

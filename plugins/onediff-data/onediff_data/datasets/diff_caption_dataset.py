@@ -6,10 +6,9 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from onediff_kit.contracts import DEFAULT_PROMPT, PromptedDatasetMixin
 from onediff_kit.data.image_io import ImageReadError
 from onediff_kit.data.manifest import load_manifest
-from onediff_kit.data.prompted_dataset import (DEFAULT_PROMPT,
-                                               PromptedDatasetMixin)
 from onediff_kit.registry import DATASETS, TRANSFORMS
 
 
@@ -82,7 +81,7 @@ class DiffCaptionDataset(PairDatasetMixin, BaseDataset):
     ``task``, ``prompt`` (from ``prompts``), ``change_type`` and
     ``meta``. Images are decoded only by the pipeline. The dataset exposes
     ``prompts``, ``prompt_for(task)`` and ``pipeline``
-    (:class:`~onediff_kit.data.prompted_dataset.PromptedDatasetMixin`), which
+    (:class:`~onediff_kit.contracts.PromptedDatasetMixin`), which
     inference reuses.
 
     Args:

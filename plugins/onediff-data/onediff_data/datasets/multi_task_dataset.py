@@ -3,7 +3,7 @@ import bisect
 
 from mmengine.dataset import force_full_init
 
-from onediff_kit.data.prompted_dataset import merge_prompt_args
+from onediff_kit.contracts import merge_prompt_args
 from onediff_kit.registry import DATASETS
 
 

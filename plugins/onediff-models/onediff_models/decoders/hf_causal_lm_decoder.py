@@ -3,7 +3,7 @@ import os
 
 import torch
 
-from onediff_kit.models.bases import BaseDecoder, DecoderOutput
+from onediff_kit.contracts import BaseDecoder, DecoderOutput
 from onediff_kit.registry import MODELS
 
 

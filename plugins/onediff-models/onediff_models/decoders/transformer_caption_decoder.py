@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 
 from onediff_kit.config_check import ConfigError
+from onediff_kit.contracts import BaseDecoder, DecoderOutput
 from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
-from onediff_kit.models.bases import BaseDecoder, DecoderOutput
 from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.registry import MODELS
 

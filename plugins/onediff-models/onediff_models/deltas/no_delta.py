@@ -1,5 +1,5 @@
 """No delta module: the decoder sees only the image tokens."""
-from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.contracts import BaseDelta, DeltaOutput
 from onediff_kit.registry import MODELS
 
 

@@ -2,7 +2,7 @@
 import torch
 import torch.nn as nn
 
-from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.contracts import BaseDelta, DeltaOutput
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
-from onediff_kit.models.bases import BaseDelta, DeltaOutput
+from onediff_kit.contracts import BaseDelta, DeltaOutput
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 from onediff_models.deltas.common import (AttentionBlock, FFNBlock,

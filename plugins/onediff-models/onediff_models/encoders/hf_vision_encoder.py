@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from onediff_kit.models.bases import BaseEncoder
+from onediff_kit.contracts import BaseEncoder
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 from onediff_models.encoders.freeze_unused import freeze_unused

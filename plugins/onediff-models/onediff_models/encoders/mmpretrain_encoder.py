@@ -5,7 +5,7 @@ import inspect
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 
-from onediff_kit.models.bases import BaseEncoder
+from onediff_kit.contracts import BaseEncoder
 from onediff_kit.registry import MODELS
 from onediff_models.encoders.freeze_unused import freeze_unused
 from onediff_models.imagenet_weights import resolve_pretrained

@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from onediff_kit.contracts import BaseDeltaHead
 from onediff_kit.data import scene_vocabulary
-from onediff_kit.models.bases import BaseDeltaHead
 from onediff_kit.registry import MODELS
 
 OBJECT_ATTRIBUTES = ('size', 'color', 'material', 'shape')

@@ -2,7 +2,7 @@
 import torch
 import torch.nn as nn
 
-from onediff_kit.models.bases import BaseProjector
+from onediff_kit.contracts import BaseProjector
 from onediff_kit.registry import MODELS
 
 
