@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from model_helpers import make_pairs, make_samples, tiny_model
-from onediff_kit.cli.clear_errors import run_with_clear_errors
+from onediff_kit.cli.clear_errors import call_with_clear_errors
 from onediff_kit.contracts import (GUIDE, ContractError, DecoderOutput,
                                    DeltaOutput, contract_violation)
 from onediff_kit.plugin_compat import (SUPPORTED_UNTIL,
@@ -150,15 +150,15 @@ def test_the_plugin_named_is_the_one_that_provides_the_class():
 
 
 def test_tools_print_a_contract_error_as_one_line(capsys):
-    def main(argv):
+    def main():
         model_with(delta=dict(type=TwoArgDelta))
 
-    assert run_with_clear_errors(main, []) == 1
+    assert call_with_clear_errors(main) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith('error: ') and '\n' not in err
     assert 'TwoArgDelta has forward(before, after)' in err
     with pytest.raises(ContractError):  # --debug keeps the traceback
-        run_with_clear_errors(main, ['--debug'])
+        call_with_clear_errors(main, debug=True)
 
 
 @pytest.mark.parametrize('module', ['onediff_kit.models.bases',
