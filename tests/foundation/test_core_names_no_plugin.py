@@ -12,14 +12,16 @@ CORE = Path(__file__).resolve().parents[2] / 'onediff_kit'
 
 
 def plugin_component_names():
-    """Registered names and class names of every component whose source file
-    lies under plugins/ (conftest.py has called onediff_kit.init())."""
+    """Registered names, class names and import packages of every component
+    whose source file lies under plugins/ (conftest.py has called
+    onediff_kit.init())."""
     names = set()
     for registry in ALL_REGISTRIES:
         for name, obj in registry.module_dict.items():
             source = inspect.getsourcefile(obj) or ''
             if '/plugins/' in Path(source).as_posix():
-                names.update({name, obj.__name__})
+                names.update({name, obj.__name__,
+                              obj.__module__.split('.')[0]})
     return names
 
 
@@ -54,15 +56,19 @@ def named_in(path, names):
             hits.append((node.lineno, node.id))
         elif isinstance(node, ast.Attribute) and node.attr in names:
             hits.append((node.lineno, node.attr))
-        elif isinstance(node, ast.alias) and node.name.split('.')[-1] in names:
+        elif isinstance(node, ast.alias) and (
+                {node.name.split('.')[0], node.name.split('.')[-1]} & names):
             hits.append((node.lineno, node.name))
+        elif isinstance(node, ast.ImportFrom) and node.module and \
+                node.module.split('.')[0] in names:
+            hits.append((node.lineno, node.module))
     return sorted(hits)
 
 
 def test_plugins_register_components_to_look_for():
     names = plugin_component_names()
     # The scan below means something only if it has names to look for.
-    assert 'CaptionMetric' in names and 'SynthDiffGenerator' in names
+    assert {'CaptionMetric', 'SynthDiffGenerator', 'onediff_data'} <= names
 
 
 def test_named_in_finds_a_string_and_an_identifier(tmp_path):
@@ -70,9 +76,13 @@ def test_named_in_finds_a_string_and_an_identifier(tmp_path):
     source.write_text('"""Prose may say CaptionMetric."""\n'
                       "A = dict(type='CaptionMetric')\n"
                       'B = CaptionMetric\n'
-                      "C = 'spot-the-diff-merged'\n")
-    assert named_in(source, {'CaptionMetric', 'spot-the-diff'}) == [
-        (2, 'CaptionMetric'), (3, 'CaptionMetric')]
+                      "C = 'spot-the-diff-merged'\n"
+                      'from onediff_metrics.caption_metric import x\n'
+                      'import onediff_metrics\n')
+    assert named_in(source, {'CaptionMetric', 'spot-the-diff',
+                             'onediff_metrics'}) == [
+        (2, 'CaptionMetric'), (3, 'CaptionMetric'),
+        (5, 'onediff_metrics.caption_metric'), (6, 'onediff_metrics')]
 
 
 def test_core_names_no_plugin_component():
