@@ -33,11 +33,12 @@ def metric_name_for(prefix):
     METRICS.import_from_location()
     names = sorted(name for name, cls in METRICS.module_dict.items()
                    if getattr(cls, 'default_prefix', None) == prefix)
-    if len(names) != 1:
-        found = f'several ({", ".join(names)})' if names else 'none'
-        raise RuntimeError(
-            f'scoring needs one registered metric with default_prefix '
-            f'"{prefix}", found {found}' + _missing_metrics_hint())
+    needs = ('scoring needs one registered metric with default_prefix '
+             f'"{prefix}"')
+    if not names:
+        raise RuntimeError(f'{needs}, found none' + _missing_metrics_hint())
+    if len(names) > 1:
+        raise RuntimeError(f'{needs}, found several: {", ".join(names)}')
     return names[0]
 
 
