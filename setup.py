@@ -88,6 +88,8 @@ setup(
     python_requires='>=3.10',
     packages=packages,
     package_dir=package_dir,
+    # Data files read at run time: the synthetic scene vocabulary.
+    package_data={'onediff_kit': ['data/*.json']},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={

@@ -44,9 +44,10 @@ def load_records(root, num):
 def object_place(obj, size):
     """(column, row) of the object's body centre in a ``size`` px image."""
     from onediff_data.synth.render import default_camera, project
-    from onediff_kit.data.scene_vocabulary import SIZE_VALUES
+    from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+    size_values = load_scene_vocabulary().size_values
     col, row, f = project(obj['x'], obj['y'], size, default_camera())
-    return col, row - f * SIZE_VALUES[obj['size']]
+    return col, row - f * size_values[obj['size']]
 
 
 def probe(features, labels):

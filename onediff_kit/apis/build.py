@@ -85,5 +85,5 @@ def build_inference_dataset(cfg, name):
             f'config {name}: {key}.dataset is a {type(built).__name__}, '
             'which declares no task prompts; captioning needs a dataset '
             'class with onediff_kit.contracts.'
-            'PromptedDatasetMixin (as DiffCaptionDataset)')
+            'PromptedDatasetMixin')
     return built

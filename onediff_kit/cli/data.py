@@ -246,14 +246,14 @@ def _warn_empty_splits(summary, out=None):
 
 
 def run_synth(args):
-    from onediff_kit.registry import GENERATORS
-    cfg = dict(type=args.generator, size=args.size)
+    from onediff_kit.data.generators import build_generator
+    cfg = dict(size=args.size)
     if args.workers:
         cfg['workers'] = args.workers
     if args.real_fraction is not None:
         cfg['real_fraction'] = args.real_fraction
     try:
-        gen = GENERATORS.build(cfg)
+        gen = build_generator(args.generator, **cfg)
     except KeyError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
@@ -328,17 +328,16 @@ def _add_import_parser(sub):
     from .data_vocab import add_import_vocab_arguments
     i = sub.add_parser('import', help='turn benchmark annotations into a '
                        'manifest')
-    i.add_argument('format', help='importer name, e.g. spot-the-diff, '
-                   'image-editing-request, clevr-change, birds-to-words, '
-                   'clevr-dc (see `onediff list --kind importer`)')
+    i.add_argument('format', help='importer name (`onediff list --kind '
+                   'importer` lists them)')
     i.add_argument('--src', required=True,
                    help='folder (or file) of the upstream annotations')
     i.add_argument('--out', required=True, help='manifest to write')
     i.add_argument('--root', help='data root the image paths are relative '
                    'to (default: --src)')
     i.add_argument('--per-entry', action='store_true',
-                   help='spot-the-diff: one record per entry instead of '
-                   'references merged by img_id')
+                   help='for importers that merge the references of an '
+                   'image pair: one record per upstream entry instead')
     i.add_argument('--image-dir', help='image folder inside the root, for '
                    'importers that take one')
     i.add_argument('--drop-missing', action='store_true',
@@ -364,7 +363,8 @@ def _add_synth_parser(sub):
     s.add_argument('--workers', type=int, help='processes (default: CPUs)')
     s.add_argument('--real-fraction', type=float,
                    help='share of edited real photos (default 0.1)')
-    s.add_argument('--generator', default='SynthDiffGenerator',
-                   help='registered generator name')
+    s.add_argument('--generator',
+                   help='registered generator name (default: the one '
+                   'registered; `onediff list --kind generator`)')
     s.add_argument('--quiet', action='store_true', help='no progress bar')
     s.set_defaults(func=run_synth)

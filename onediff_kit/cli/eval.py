@@ -114,9 +114,9 @@ def add_parser(subparsers):
     p.add_argument(
         '--protocol',
         default='coco',
-        help="a benchmark's published protocol: clevr-change-duda, "
-        'spot-the-diff-merged, ier-nct, birds-to-words, clevr-dc-dirl '
-        '(docs/benchmarks.md); default coco: per change type, CIDEr-D')
+        help="a benchmark's published protocol, as the caption metric "
+        'names them (docs/benchmarks.md); default coco: per change type, '
+        'CIDEr-D')
     p.add_argument(
         '--cider',
         choices=['CIDEr-D', 'CIDEr'],

@@ -96,6 +96,8 @@ def add_parser(subparsers):
     p.add_argument('--examples', type=int, default=4,
                    help='example pairs drawn by the generator (default 4; '
                    '0 = none)')
-    p.add_argument('--examples-generator', default='SynthDiffGenerator',
-                   help='registered generator that draws the example pairs')
+    p.add_argument('--examples-generator',
+                   help='registered generator that draws the example pairs '
+                   '(default: the one registered; `onediff list --kind '
+                   'generator`)')
     p.set_defaults(func=run)

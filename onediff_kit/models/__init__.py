@@ -6,7 +6,6 @@ from onediff_kit.contracts import (BaseDecoder, BaseDelta, BaseDeltaHead,
 from onediff_kit.models.attention import (MultiheadAttention,
                                           set_attn_backend)
 from onediff_kit.models.data_preprocessor import DiffDataPreprocessor
-from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.models.levels import check_level
 from onediff_kit.models.onediff import OneDiff
 
@@ -14,5 +13,5 @@ __all__ = [
     'BaseEncoder', 'BaseDelta', 'BaseProjector', 'BaseDecoder',
     'BaseDeltaHead', 'DeltaOutput', 'DecoderOutput', 'OneDiff',
     'DiffDataPreprocessor', 'MultiheadAttention', 'set_attn_backend',
-    'beam_search', 'greedy_search', 'check_level'
+    'check_level'
 ]

@@ -6,8 +6,7 @@ import textwrap
 import numpy as np
 from PIL import Image
 
-NO_ATTENTION_NOTE = ('no heat maps: this delta module exposes no attention '
-                     '(VisualDeltaModule and SubtractDelta do)')
+NO_ATTENTION_NOTE = 'no heat maps: this delta module exposes no attention'
 
 
 def _fit(img, max_side):

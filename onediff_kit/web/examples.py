@@ -12,33 +12,30 @@ from pathlib import Path
 EXAMPLE_SEED = 2024
 
 
-def write_example_pairs(folder, num=4, generator='SynthDiffGenerator',
-                        seed=EXAMPLE_SEED):
+def write_example_pairs(folder, num=4, generator=None, seed=EXAMPLE_SEED):
     """Generate ``num`` pairs with a registered generator.
 
     Args:
         folder (str | Path): the data root to write (created).
         num (int): pairs; 0 gives none.
-        generator (str): a name in ``onediff_kit.registry.GENERATORS``.
+        generator (str, optional): a name in
+            ``onediff_kit.registry.GENERATORS``; None takes the only
+            registered one.
         seed (int): the generator's seed (same seed, same pairs).
 
     Returns:
         list[list[str]]: ``[before, after]`` image paths, one per pair.
 
     Raises:
-        KeyError: the generator is not registered (lists the known ones).
+        KeyError: no such generator, or None and not exactly one is
+            registered (lists the registered ones).
     """
+    from onediff_kit.data.generators import build_generator
     from onediff_kit.data.manifest import load_manifest
-    from onediff_kit.registry import GENERATORS
     if num < 1:
         return []
-    GENERATORS.import_from_location()
-    if generator not in GENERATORS.module_dict:
-        known = ', '.join(sorted(GENERATORS.module_dict)) or 'none'
-        raise KeyError(f'no generator {generator!r} to draw example pairs '
-                       f'(known: {known})')
     folder = Path(folder)
-    GENERATORS.build(dict(type=generator)).generate(
-        folder, num, seed=seed, progress=False)
+    build_generator(generator).generate(folder, num, seed=seed,
+                                        progress=False)
     return [[str(folder / r['before']), str(folder / r['after'])]
             for r in load_manifest(folder / 'manifest.jsonl')]

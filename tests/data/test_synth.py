@@ -9,10 +9,12 @@ import pytest
 from onediff_data.synth import derive_change
 from onediff_kit.cli.main import main
 from onediff_kit.data import check_manifest
-from onediff_kit.data import scene_vocabulary as V
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
 from onediff_kit.registry import GENERATORS
 
 from .conftest import SYNTH_NUM, SYNTH_SEED, SYNTH_SIZE
+
+V = load_scene_vocabulary()
 
 
 def _records(root):
@@ -38,7 +40,7 @@ def test_manifest_is_valid_and_balanced(synth_root):
     real = [r for r in recs if r['task'] == 'real_edit']
     assert len(real) == SYNTH_NUM // 10 and len(synth) == SYNTH_NUM - len(real)
     counts = Counter(r['change_type'] for r in synth)
-    assert set(counts) == set(V.CHANGE_TYPES)
+    assert set(counts) == set(V.change_types)
     assert len(set(counts.values())) == 1  # six equal shares
     assert all(len(r['captions']) == 5 for r in recs)
     assert all(len(set(r['captions'])) == 5 for r in synth)
@@ -63,7 +65,7 @@ def _words(text):
 def _names(value, caption):
     """Does the caption name this attribute value (or a synonym)?"""
     words = set(_words(caption))
-    return any(w in words for w in V.SYNONYMS.get(value, (value, )))
+    return any(w in words for w in V.synonyms.get(value, (value, )))
 
 
 def test_captions_agree_with_scene(synth_root):
@@ -79,7 +81,7 @@ def test_captions_agree_with_scene(synth_root):
         if kind in ('color', 'material'):
             assert (old, new) == (meta['old'], meta['new'])
         if kind == 'none':
-            assert meta['distractor'] in V.DISTRACTORS
+            assert meta['distractor'] in V.distractors
             assert meta['camera_before'] != meta['camera_after']
             continue
         obj = (after if kind == 'add' else before)[idx]
@@ -88,9 +90,9 @@ def test_captions_agree_with_scene(synth_root):
             assert _names(obj['shape'], cap), (cap, obj)
             # Every attribute word a caption says is the object's own (the
             # old value for colour/material, the new one after 'to').
-            for key, values in (('color', V.COLORS), ('material',
-                                                      V.MATERIALS),
-                                ('size', V.SIZES)):
+            for key, values in (('color', V.colors), ('material',
+                                                      V.materials),
+                                ('size', V.sizes)):
                 said = [v for v in values if _names(v, cap)]
                 allowed = {obj[key]}
                 if kind == key:
@@ -108,15 +110,15 @@ def test_captions_agree_with_scene(synth_root):
 
 def test_every_caption_word_is_in_vocabulary(synth_root):
     vocab = set()
-    for tpl_group in (V.CHANGE_TEMPLATES, V.REAL_TEMPLATES):
+    for tpl_group in (V.change_templates, V.real_templates):
         for tpls in tpl_group.values():
             for t in tpls:
                 vocab.update(_words(re.sub(r'\{\w+\}', ' ', t)))
-    for t in V.SCENE_TEMPLATES:
+    for t in V.scene_templates:
         vocab.update(_words(re.sub(r'\{\w+\}', ' ', t)))
-    vocab.update(V.SHAPES, V.COLORS, V.MATERIALS, V.SIZES, V.DIRECTIONS,
-                 V.REAL_SHAPES, V.REAL_COLORS, V.NUMBER_WORDS, ['a', 'and'])
-    for r in V.REGIONS:
+    vocab.update(V.shapes, V.colors, V.materials, V.sizes, V.directions,
+                 V.real_shapes, V.real_colors, V.number_words, ['a', 'and'])
+    for r in V.regions:
         vocab.update(r.split())
     lines = (synth_root / 'manifest.jsonl').read_text().splitlines() + \
         (synth_root / 'scenes.jsonl').read_text().splitlines()
@@ -130,7 +132,7 @@ def test_real_edit_captions_say_what_and_where(synth_root):
         if rec['task'] != 'real_edit':
             continue
         m = rec['meta']
-        assert m['photo'] in V.REAL_IMAGES
+        assert m['photo'] in V.real_images
         for cap in rec['captions']:
             if m['change_type'] == 'none':
                 continue

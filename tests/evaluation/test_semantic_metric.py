@@ -7,9 +7,12 @@ import pytest
 from onediff_kit.registry import METRICS
 
 synth = pytest.importorskip('onediff_data.synth')
-from onediff_kit.data import scene_vocabulary as V  # noqa: E402
+from onediff_kit.data.scene_vocabulary import (  # noqa: E402
+    DEFAULT_FILE, load_scene_vocabulary)
 from onediff_data.synth.captions import change_captions  # noqa: E402
 from onediff_data.synth.scene import make_change  # noqa: E402
+
+V = load_scene_vocabulary()
 
 
 @pytest.fixture(scope='module')
@@ -18,7 +21,7 @@ def pairs():
     rng = np.random.default_rng(0)
     out = []
     for i in range(60):
-        change_type = V.CHANGE_TYPES[i % len(V.CHANGE_TYPES)]
+        change_type = V.change_types[i % len(V.change_types)]
         change = make_change(rng, change_type)
         meta = dict(change)
         meta.pop('change_type')
@@ -92,7 +95,7 @@ def test_wrong_captions_are_counted(pairs):
     for p in pairs:
         obj = p['meta']['changed_object']
         if p['change_type'] == 'color':
-            other = next(c for c in V.COLORS if c not in (
+            other = next(c for c in V.colors if c not in (
                 p['meta']['new'], obj['color']))
             preds.append(f'the {obj["shape"]} changed to {other}')
         elif p['change_type'] == 'drop':
@@ -115,10 +118,11 @@ def test_wrong_captions_are_counted(pairs):
     assert metrics['semantic/color/attribute_accuracy'] == 1.0
 
 
-def test_missing_vocabulary_is_clear():
-    with pytest.raises(ImportError, match='vocabulary module'):
+def test_missing_vocabulary_is_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match='scene vocabulary .*'
+                       'no_such.json not found'):
         METRICS.build(dict(type='SemanticChangeMetric',
-                           vocabulary='no_such.vocabulary'))
+                           vocabulary=str(tmp_path / 'no_such.json')))
 
 
 def test_cli_semantic(pairs, tmp_path, capsys):
@@ -143,10 +147,20 @@ def test_cli_semantic(pairs, tmp_path, capsys):
     assert saved['per_type']['move']['n'] == 10
 
 
-def test_default_vocabulary_is_the_core_scene_vocabulary():
-    """The parser's words come from the core contract, which the generator
-    writes with too (no plugin imports another by string)."""
+def test_vocabulary_file_named_in_the_config(tmp_path):
+    """The default parser reads the generator's words (the file that ships
+    with the core); a config swaps them by naming another file."""
     from onediff_data.synth import captions
-    assert captions.V.CHANGE_TEMPLATES is V.CHANGE_TEMPLATES
+    assert captions.SCENE_VOCAB is V
     metric = METRICS.build(dict(type='SemanticChangeMetric'))
-    assert metric.change_types == V.CHANGE_TYPES
+    assert metric.change_types == V.change_types
+    words = json.loads(DEFAULT_FILE.read_text(encoding='utf-8'))
+    words['change_types'] = ['color', 'none']
+    words['change_templates'] = {
+        'color': ['the {obj} is {new} now'], 'none': ['all is as it was']}
+    path = tmp_path / 'words.json'
+    path.write_text(json.dumps(words))
+    metric = METRICS.build(dict(type='SemanticChangeMetric',
+                                vocabulary=str(path)))
+    assert metric.change_types == ('color', 'none')
+    assert metric.parser.parse('the red cube is blue now')['new'] == 'blue'

@@ -100,6 +100,16 @@ def test_packages_come_from_the_pip_installed_copy(pip_venv):
         assert Path(path).is_relative_to(pip_venv['site']), (package, path)
 
 
+def test_package_data_is_installed(pip_venv):
+    """The scene vocabulary file comes with the installed copy."""
+    code = ('from onediff_kit.data.scene_vocabulary import DEFAULT_FILE, '
+            'load_scene_vocabulary; load_scene_vocabulary(); '
+            'print(DEFAULT_FILE)')
+    proc = _run([pip_venv['python'], '-c', code], cwd=pip_venv['root'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert Path(proc.stdout.strip()).is_relative_to(pip_venv['site'])
+
+
 def test_metadata_plugins_extras_and_ranges(pip_venv):
     """One distribution declares the three plugins and the extras, and its
     version ranges admit the measured stack the project's venv holds."""

@@ -1,47 +1,21 @@
 """Reading the change back out of a synthetic difference caption.
 
 The parser is built from the synthetic scene vocabulary
-(:mod:`onediff_kit.data.scene_vocabulary`: attribute values, their
-synonyms, the change types and the caption templates), so it knows every
-word a reference caption can use. A caption is matched against each
+(:func:`onediff_kit.data.scene_vocabulary.load_scene_vocabulary`: attribute
+values, their synonyms, the change types and the caption templates), so it
+knows every word a reference caption can use. A caption is matched against each
 template (``{obj}`` must be an object phrase made of attribute words ending
 in a shape, ``{new}`` and ``{old}`` attribute values); color and material
 share some templates and are told apart by the new value. A caption that
 matches no template falls back to words found in one change type's
 templates only, and to the attribute words it contains.
 """
-import importlib
 import re
 from collections import OrderedDict
-
-from onediff_kit.data import scene_vocabulary
 
 UNKNOWN = 'unknown'
 ATTRIBUTES = ('size', 'color', 'material', 'shape')
 _PLACEHOLDER = re.compile(r'\{(\w+)\}')
-
-
-def load_vocabulary(vocabulary=None):
-    """The vocabulary module a parser is built from.
-
-    Args:
-        vocabulary (str, optional): import path of a module with the names
-            :class:`ChangeCaptionParser` reads; None is the core's
-            :mod:`onediff_kit.data.scene_vocabulary`.
-
-    Raises:
-        ImportError: naming the module that cannot be imported.
-    """
-    if vocabulary is None:
-        return scene_vocabulary
-    try:
-        return importlib.import_module(vocabulary)
-    except ImportError as exc:
-        raise ImportError(
-            f'SemanticChangeMetric builds its caption parser from the '
-            f'vocabulary module {vocabulary!r}, which cannot be imported '
-            f'({exc}); leave vocabulary=None for the synthetic scene '
-            'vocabulary') from exc
 
 
 def _words(text):
@@ -52,26 +26,25 @@ class ChangeCaptionParser:
     """Parse captions into change type, object attributes and new value.
 
     Args:
-        vocabulary: the generator's vocabulary module (or any object with
-            ``SHAPES``, ``COLORS``, ``MATERIALS``, ``SIZES``, ``SYNONYMS``,
-            ``CHANGE_TYPES``, ``CHANGE_TEMPLATES`` and ``DIRECTIONS``).
+        vocabulary (SceneVocabulary): the generator's words
+            (:func:`onediff_kit.data.scene_vocabulary.load_scene_vocabulary`).
     """
 
     def __init__(self, vocabulary):
         V = vocabulary
-        self.change_types = tuple(V.CHANGE_TYPES)
+        self.change_types = tuple(V.change_types)
         # word -> (attribute, canonical value)
         self.attr_of = {}
-        for attr, values in (('shape', V.SHAPES), ('color', V.COLORS),
-                             ('material', V.MATERIALS), ('size', V.SIZES)):
+        for attr, values in (('shape', V.shapes), ('color', V.colors),
+                             ('material', V.materials), ('size', V.sizes)):
             for value in values:
                 self.attr_of[value] = (attr, value)
-        for canonical, words in V.SYNONYMS.items():
+        for canonical, words in V.synonyms.items():
             for word in words:
                 self.attr_of[word] = self.attr_of[canonical]
-        self.directions = frozenset(V.DIRECTIONS)
+        self.directions = frozenset(V.directions)
         self.templates = []  # (change type, compiled regex)
-        for change_type, templates in V.CHANGE_TEMPLATES.items():
+        for change_type, templates in V.change_templates.items():
             for tpl in templates:
                 self.templates.append((change_type, self._compile(tpl)))
         # Words that occur in one change type's templates only.
@@ -80,7 +53,7 @@ class ChangeCaptionParser:
                 w
                 for tpl in tpls for w in _words(_PLACEHOLDER.sub(' ', tpl))
             }
-            for t, tpls in V.CHANGE_TEMPLATES.items()
+            for t, tpls in V.change_templates.items()
         }
         self.cue_words = {
             t: ws - set().union(*(o for u, o in words.items() if u != t))

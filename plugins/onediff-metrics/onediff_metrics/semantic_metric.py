@@ -6,11 +6,11 @@ from collections import OrderedDict
 
 from mmengine.logging import print_log
 
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
 from onediff_kit.contracts import ReportMetric
 from onediff_kit.registry import METRICS
 
-from .change_parser import (ATTRIBUTES, UNKNOWN, ChangeCaptionParser,
-                            load_vocabulary)
+from .change_parser import ATTRIBUTES, UNKNOWN, ChangeCaptionParser
 
 NEW_VALUE_TYPES = ('color', 'material')
 
@@ -46,10 +46,10 @@ class SemanticChangeMetric(ReportMetric):
     counted.
 
     Args:
-        vocabulary (str, optional): import path of another vocabulary
-            module (a data set's own words); None (default) takes the
-            synthetic scene vocabulary of the core,
-            :mod:`onediff_kit.data.scene_vocabulary`.
+        vocabulary (str, optional): a scene vocabulary file (JSON, a data
+            set's own words, laid out as
+            ``onediff_kit/data/scene_vocabulary.json``); None (default)
+            reads that file, the synthetic scenes' words.
         output_dir (str, optional): if set, each evaluation writes
             ``semantic_scores.json`` (scores, per type, confusion, counts)
             and ``semantic_scores.md`` there.
@@ -74,7 +74,7 @@ class SemanticChangeMetric(ReportMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        self.parser = ChangeCaptionParser(load_vocabulary(vocabulary))
+        self.parser = ChangeCaptionParser(load_scene_vocabulary(vocabulary))
         self.change_types = self.parser.change_types
         self.output_dir = output_dir
         self.file_prefix = file_prefix

@@ -1,10 +1,12 @@
-"""Reference captions from the scene truth, with templates from
-:mod:`.vocabulary`."""
-from onediff_kit.data import scene_vocabulary as V
+"""Reference captions from the scene truth, with the templates of the
+scene vocabulary (:mod:`onediff_kit.data.scene_vocabulary`)."""
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+
+SCENE_VOCAB = load_scene_vocabulary()
 
 
 def object_phrase(obj, form):
-    """Fill one of :data:`V.OBJECT_PHRASES` with an object."""
+    """Fill one of the scene vocabulary's ``object_phrases`` with an object."""
     return form.format(**obj)
 
 
@@ -12,7 +14,7 @@ def change_captions(change, rng, num=5):
     """``num`` distinct captions for a change made by
     :func:`.scene.make_change`."""
     kind = change['change_type']
-    templates = list(V.CHANGE_TEMPLATES[kind])
+    templates = list(SCENE_VOCAB.change_templates[kind])
     order = rng.permutation(len(templates))
     caps, seen = [], set()
     i = 0
@@ -22,7 +24,7 @@ def change_captions(change, rng, num=5):
         fields = {}
         if kind != 'none':
             obj = dict(change['changed_object'])
-            forms = V.OBJECT_PHRASES
+            forms = SCENE_VOCAB.object_phrases
             if kind in ('color', 'material'):
                 if '{old}' in tpl:
                     # 'the color of the red cube changed from red to blue'
@@ -54,17 +56,18 @@ def scene_captions(objects, rng, num=5):
     """``num`` distinct captions listing every object of one scene."""
     left_to_right = sorted(objects, key=lambda o: o['x'])
     caps, seen = [], set()
-    order = rng.permutation(len(V.SCENE_TEMPLATES))
+    order = rng.permutation(len(SCENE_VOCAB.scene_templates))
     for k in range(4 * num):
-        tpl = V.SCENE_TEMPLATES[order[k % len(order)]]
-        form = V.OBJECT_PHRASES[0] if k < len(order) else \
-            V.OBJECT_PHRASES[rng.integers(len(V.OBJECT_PHRASES))]
+        tpl = SCENE_VOCAB.scene_templates[order[k % len(order)]]
+        forms = SCENE_VOCAB.object_phrases
+        form = forms[0] if k < len(order) else \
+            forms[rng.integers(len(forms))]
         objs = left_to_right if 'left to right' in tpl else [
             objects[j] for j in rng.permutation(len(objects))
         ]
         listed = _join(['a ' + object_phrase(o, form) for o in objs])
         cap = tpl.format(
-            objects=listed, count=V.NUMBER_WORDS[len(objects)])
+            objects=listed, count=SCENE_VOCAB.number_words[len(objects)])
         if cap not in seen:
             seen.add(cap)
             caps.append(cap)
@@ -75,6 +78,6 @@ def scene_captions(objects, rng, num=5):
 
 def real_captions(edit, rng, num=5):
     """``num`` captions for a real-photo edit (:mod:`.real_edit`)."""
-    templates = list(V.REAL_TEMPLATES[edit['change_type']])
+    templates = list(SCENE_VOCAB.real_templates[edit['change_type']])
     order = rng.permutation(len(templates))[:num]
     return [templates[i].format(**edit) for i in order]

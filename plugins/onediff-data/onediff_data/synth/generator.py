@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from onediff_kit.data import scene_vocabulary as V
 from onediff_kit.data.manifest import summarize, write_manifest
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
 from onediff_kit.data.vocab import VOCAB_FILE, write_vocab
 from onediff_kit.registry import GENERATORS
 
@@ -27,6 +27,8 @@ from .real_edit import make_real_edit
 from .render import (default_camera, distractor_camera, object_box,
                      render_scene)
 from .scene import make_change
+
+SCENE_VOCAB = load_scene_vocabulary()
 
 SPLITS = ('train', 'val', 'test')
 # Vocabulary texts besides the train and scene captions: the task prompts
@@ -113,7 +115,8 @@ class SynthDiffGenerator:
         is_real = _num_real_before(idx + 1, self.real_fraction) > n_real
         kind = 'real' if is_real else 'synth'
         ordinal = n_real if is_real else idx - n_real
-        types = V.REAL_CHANGE_TYPES if is_real else V.CHANGE_TYPES
+        types = (SCENE_VOCAB.real_change_types if is_real else
+                 SCENE_VOCAB.change_types)
         change_type = types[ordinal % len(types)]
         # Whole groups of consecutive ordinals share a split, so every split
         # holds the change types in equal shares.
@@ -143,7 +146,7 @@ class SynthDiffGenerator:
             captions = real_captions(edit, rng, self.num_captions)
             meta = dict(edit)
             meta.update(_real_boxes(edit, self.size))
-            task = V.TASKS['real']
+            task = SCENE_VOCAB.tasks['real']
         else:
             change = make_change(rng, change_type, self.min_objects,
                                  self.max_objects)
@@ -160,7 +163,7 @@ class SynthDiffGenerator:
             meta.update(camera_before=cam_before, camera_after=cam_after)
             meta.update(_scene_boxes(change, self.size, cam_before,
                                      cam_after))
-            task = V.TASKS['synth']
+            task = SCENE_VOCAB.tasks['synth']
             if self.write_scenes:
                 scene_rec = dict(
                     image_id=f'{pair_id}_before',
@@ -168,7 +171,7 @@ class SynthDiffGenerator:
                     captions=scene_captions(change['objects_before'], rng,
                                             self.num_captions),
                     split=split,
-                    task=V.TASKS['scene'],
+                    task=SCENE_VOCAB.tasks['scene'],
                     meta=dict(objects=change['objects_before']))
         record = dict(
             pair_id=pair_id,

@@ -10,7 +10,9 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from onediff_kit.data import scene_vocabulary as V
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+
+SCENE_VOCAB = load_scene_vocabulary()
 
 
 def _load(name):
@@ -28,9 +30,9 @@ def _load(name):
 @lru_cache(maxsize=None)
 def photo(name):
     """One offline photo as an RGB uint8 array (cached per process)."""
-    if name not in V.REAL_IMAGES:
+    if name not in SCENE_VOCAB.real_images:
         raise ValueError(f'unknown photo {name!r}; expected one of '
-                         f'{V.REAL_IMAGES}')
+                         f'{SCENE_VOCAB.real_images}')
     arr = np.asarray(_load(name))
     if arr.ndim == 2:
         arr = np.repeat(arr[..., None], 3, -1)
@@ -49,7 +51,7 @@ def _crop(rng, name, size):
 
 def _region_box(region, size, rng, extent):
     """A shape box of side ``extent`` inside one cell of the 3x3 grid."""
-    idx = V.REGIONS.index(region)
+    idx = SCENE_VOCAB.regions.index(region)
     r, c = divmod(idx, 3)
     cell = size / 3
     x0 = c * cell + rng.uniform(0, max(cell - extent, 0))
@@ -60,7 +62,7 @@ def _region_box(region, size, rng, extent):
 def _paste(img, shape, color, box):
     img = img.copy()
     draw = ImageDraw.Draw(img)
-    rgb = V.REAL_COLORS[color]
+    rgb = SCENE_VOCAB.real_colors[color]
     x0, y0, x1, y1 = box
     if shape == 'square':
         draw.rectangle(box, fill=rgb, outline=(0, 0, 0))
@@ -77,7 +79,8 @@ def make_real_edit(rng, change_type, size):
 
     Args:
         rng (numpy.random.Generator): randomness.
-        change_type (str): one of :data:`V.REAL_CHANGE_TYPES`.
+        change_type (str): one of the scene vocabulary's
+            ``real_change_types``.
         size (int): image side in pixels.
 
     Returns:
@@ -85,12 +88,12 @@ def make_real_edit(rng, change_type, size):
         holds the photo, crop, shape, colour(s), region(s) and box(es) that
         the captions are made from.
     """
-    name = V.REAL_IMAGES[rng.integers(len(V.REAL_IMAGES))]
+    name = SCENE_VOCAB.real_images[rng.integers(len(SCENE_VOCAB.real_images))]
     base, crop = _crop(rng, name, size)
-    shape = V.REAL_SHAPES[rng.integers(len(V.REAL_SHAPES))]
-    colors = list(V.REAL_COLORS)
+    shape = SCENE_VOCAB.real_shapes[rng.integers(len(SCENE_VOCAB.real_shapes))]
+    colors = list(SCENE_VOCAB.real_colors)
     color = colors[rng.integers(len(colors))]
-    region = V.REGIONS[rng.integers(len(V.REGIONS))]
+    region = SCENE_VOCAB.regions[rng.integers(len(SCENE_VOCAB.regions))]
     extent = size / 3 * rng.uniform(0.45, 0.8)
     box = _region_box(region, size, rng, extent)
     edit = dict(change_type=change_type, photo=name, crop=crop, shape=shape,
@@ -105,7 +108,7 @@ def make_real_edit(rng, change_type, size):
         after = _paste(base, shape, new, box)
         edit.update(old=color, new=new)
     elif change_type == 'move':
-        others = [r for r in V.REGIONS if r != region]
+        others = [r for r in SCENE_VOCAB.regions if r != region]
         new_region = others[rng.integers(len(others))]
         new_box = _region_box(new_region, size, rng, extent)
         before = _paste(base, shape, color, box)
@@ -120,5 +123,5 @@ def make_real_edit(rng, change_type, size):
         edit.update(distractor='lighting', gain=round(float(gain), 3))
     else:
         raise ValueError(f'unknown real change type {change_type!r}; '
-                         f'expected one of {V.REAL_CHANGE_TYPES}')
+                         f'expected one of {SCENE_VOCAB.real_change_types}')
     return before, after, edit

@@ -12,7 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from onediff_kit.data import scene_vocabulary as V
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+
+SCENE_VOCAB = load_scene_vocabulary()
 
 ELEVATION = math.radians(32)
 # Towards the key light: above, left and a little in front of the scene.
@@ -110,7 +112,7 @@ def _raycast(shape, rot_deg, a, b):
         n[..., 2] = np.where(use_cap, 1, 0)
     else:
         raise ValueError(f'unknown shape {shape!r}; expected one of '
-                         f'{V.SHAPES}')
+                         f'{SCENE_VOCAB.shapes}')
     n = n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
     return hit, n
 
@@ -133,7 +135,7 @@ def _shade(material, n):
         b = 1.1 * spec_dir**40 + 0.12 * fresnel + 0.08 * (rz > 0.35)
     else:
         raise ValueError(f'unknown material {material!r}; expected one of '
-                         f'{V.MATERIALS}')
+                         f'{SCENE_VOCAB.materials}')
     return a, b
 
 
@@ -196,8 +198,8 @@ def _draw_shadow(img, col, row, half):
 def _placed_sprite(obj, col, row, f):
     """(A, B, alpha, top, left): the object's cached sprite and the pixel
     of its top-left corner."""
-    half_px = max(round(f * V.SIZE_VALUES[obj['size']] / PX_STEP) * PX_STEP,
-                  1.0)
+    extent = SCENE_VOCAB.size_values[obj['size']]
+    half_px = max(round(f * extent / PX_STEP) * PX_STEP, 1.0)
     rot = int(round(obj.get('rot', 0) / ROT_STEP) * ROT_STEP) % 90 \
         if obj['shape'] == 'cube' else 0
     sa, sb, alpha, ar, ac = shading_sprite(obj['shape'], obj['material'],
@@ -207,7 +209,7 @@ def _placed_sprite(obj, col, row, f):
 
 def _draw_sprite(img, obj, col, row, f):
     sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f)
-    base = np.asarray(V.COLORS[obj['color']], np.float32) / 255.0
+    base = np.asarray(SCENE_VOCAB.colors[obj['color']], np.float32) / 255.0
     rgb = np.clip(sa[..., None] * base + sb[..., None], 0, 1)
     h, w = img.shape[:2]
     sh, sw = alpha.shape
@@ -237,7 +239,7 @@ def render_scene(objects, size, cam=None):
         placed.append((obj['y'], obj, col, row, f))
     placed.sort(key=lambda p: -p[0])
     for _, obj, col, row, f in placed:
-        _draw_shadow(img, col, row, f * V.SIZE_VALUES[obj['size']])
+        _draw_shadow(img, col, row, f * SCENE_VOCAB.size_values[obj['size']])
     for _, obj, col, row, f in placed:
         _draw_sprite(img, obj, col, row, f)
     img *= np.asarray(cam['tint'], np.float32) * cam['gain']
@@ -289,5 +291,5 @@ def distractor_camera(kind, rng):
         cam['tint'] = (1 + warm, 1.0, 1 - warm)
     else:
         raise ValueError(f'unknown distractor {kind!r}; expected one of '
-                         f'{V.DISTRACTORS}')
+                         f'{SCENE_VOCAB.distractors}')
     return cam

@@ -7,7 +7,9 @@ units, within [-2.8, 2.8], ``y`` grows away from the camera) plus a rotation
 """
 import math
 
-from onediff_kit.data import scene_vocabulary as V
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+
+SCENE_VOCAB = load_scene_vocabulary()
 
 EXTENT = 2.8
 # Gap kept between two objects' footprints.
@@ -15,18 +17,23 @@ MARGIN = 0.25
 MIN_MOVE = 1.5
 
 
+def _pick(rng, values):
+    values = list(values)
+    return values[rng.integers(len(values))]
+
+
 def _attrs(rng):
     return dict(
-        shape=V.SHAPES[rng.integers(len(V.SHAPES))],
-        color=list(V.COLORS)[rng.integers(len(V.COLORS))],
-        material=V.MATERIALS[rng.integers(len(V.MATERIALS))],
-        size=V.SIZES[rng.integers(len(V.SIZES))])
+        shape=_pick(rng, SCENE_VOCAB.shapes),
+        color=_pick(rng, SCENE_VOCAB.colors),
+        material=_pick(rng, SCENE_VOCAB.materials),
+        size=_pick(rng, SCENE_VOCAB.sizes))
 
 
 def _fits(obj, x, y, others):
-    r = V.SIZE_VALUES[obj['size']] * 1.15
+    r = SCENE_VOCAB.size_values[obj['size']] * 1.15
     for o in others:
-        ro = V.SIZE_VALUES[o['size']] * 1.15
+        ro = SCENE_VOCAB.size_values[o['size']] * 1.15
         if math.hypot(o['x'] - x, o['y'] - y) < r + ro + MARGIN:
             return False
     return True
@@ -43,7 +50,7 @@ def place(obj, others, rng, tries=200, away_from=None):
         away_from (tuple, optional): (x, y) the new place must be at least
             :data:`MIN_MOVE` from (a move).
     """
-    r = V.SIZE_VALUES[obj['size']]
+    r = SCENE_VOCAB.size_values[obj['size']]
     for _ in range(tries):
         x, y = rng.uniform(-EXTENT + r, EXTENT - r, size=2)
         if away_from is not None and math.hypot(
@@ -80,7 +87,7 @@ def make_change(rng, change_type, min_objects=3, max_objects=8):
 
     Args:
         rng (numpy.random.Generator): randomness.
-        change_type (str): one of :data:`V.CHANGE_TYPES`.
+        change_type (str): one of the scene vocabulary's ``change_types``.
         min_objects, max_objects (int): object count range of either scene.
 
     Returns:
@@ -97,7 +104,7 @@ def make_change(rng, change_type, min_objects=3, max_objects=8):
     out = dict(change_type=change_type, changed_index=None,
                changed_object=None, old=None, new=None)
     if change_type == 'none':
-        out['distractor'] = V.DISTRACTORS[rng.integers(len(V.DISTRACTORS))]
+        out['distractor'] = _pick(rng, SCENE_VOCAB.distractors)
     elif change_type == 'add':
         while True:
             obj = _attrs(rng)
@@ -113,7 +120,8 @@ def make_change(rng, change_type, min_objects=3, max_objects=8):
             del after[i]
         elif change_type in ('color', 'material'):
             key = change_type
-            choices = list(V.COLORS) if key == 'color' else list(V.MATERIALS)
+            choices = list(SCENE_VOCAB.colors if key == 'color' else
+                           SCENE_VOCAB.materials)
             choices.remove(before[i][key])
             new = choices[rng.integers(len(choices))]
             after[i][key] = new
@@ -133,7 +141,7 @@ def make_change(rng, change_type, min_objects=3, max_objects=8):
                 direction=_direction(dx, dy))
         else:
             raise ValueError(f'unknown change type {change_type!r}; expected '
-                             f'one of {V.CHANGE_TYPES}')
+                             f'one of {SCENE_VOCAB.change_types}')
     out['objects_before'] = before
     out['objects_after'] = after
     return out

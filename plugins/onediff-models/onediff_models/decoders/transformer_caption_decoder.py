@@ -10,8 +10,8 @@ from onediff_kit.config_check import ConfigError
 from onediff_kit.contracts import BaseDecoder, DecoderOutput
 from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
-from onediff_kit.models.generation import beam_search, greedy_search
 from onediff_kit.registry import MODELS
+from onediff_models.decoders.beam_search import beam_search, greedy_search
 
 # What makes the file a decoder.vocab_file names.
 VOCAB_COMMAND = ('onediff data vocab MANIFEST --out {path} (the train '

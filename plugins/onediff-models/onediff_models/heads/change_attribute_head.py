@@ -1,30 +1,29 @@
 """Auxiliary supervision of the delta tokens with the change's scene truth.
 """
-import importlib
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
 from onediff_kit.contracts import BaseDeltaHead
-from onediff_kit.data import scene_vocabulary
 from onediff_kit.registry import MODELS
 
 OBJECT_ATTRIBUTES = ('size', 'color', 'material', 'shape')
 
 
 def target_classes(vocabulary, targets):
-    """Class names per target, read from the synthetic vocabulary module.
+    """Class names per target, read from a scene vocabulary
+    (:class:`onediff_kit.data.scene_vocabulary.SceneVocabulary`).
 
     ``change_type`` -> the change types; ``size``/``color``/``material``/
     ``shape`` -> the changed object's attribute values; ``new`` -> the new
     value of a color or material change.
     """
     V = vocabulary
-    known = dict(change_type=tuple(V.CHANGE_TYPES), size=tuple(V.SIZES),
-                 color=tuple(V.COLORS), material=tuple(V.MATERIALS),
-                 shape=tuple(V.SHAPES),
-                 new=tuple(V.COLORS) + tuple(V.MATERIALS))
+    known = dict(change_type=tuple(V.change_types), size=tuple(V.sizes),
+                 color=tuple(V.colors), material=tuple(V.materials),
+                 shape=tuple(V.shapes),
+                 new=tuple(V.colors) + tuple(V.materials))
     unknown = [t for t in targets if t not in known]
     if unknown:
         raise KeyError(f'ChangeAttributeHead: unknown targets {unknown}; '
@@ -63,10 +62,10 @@ class ChangeAttributeHead(BaseDeltaHead):
         in_channels (int): width of the delta tokens (injected).
         targets (sequence[str]): what to classify, from ``change_type``,
             ``size``, ``color``, ``material``, ``shape``, ``new``.
-        vocabulary (str, optional): import path of another module listing
-            the class names (``CHANGE_TYPES``, ``SIZES``, ``COLORS``,
-            ``MATERIALS``, ``SHAPES``); None (default) takes the core's
-            :mod:`onediff_kit.data.scene_vocabulary`.
+        vocabulary (str, optional): a scene vocabulary file (JSON, laid out
+            as ``onediff_kit/data/scene_vocabulary.json``) whose
+            ``change_types``, ``sizes``, ``colors``, ``materials`` and
+            ``shapes`` are the class names; None (default) reads that file.
         loss_weight (float): multiplies every target's loss.
         init_cfg (dict, optional): mmengine init config.
     """
@@ -76,16 +75,8 @@ class ChangeAttributeHead(BaseDeltaHead):
                  vocabulary=None, loss_weight=1.0,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        try:
-            module = (scene_vocabulary if vocabulary is None else
-                      importlib.import_module(vocabulary))
-        except ImportError as exc:
-            raise ImportError(
-                f'ChangeAttributeHead reads its class names from the '
-                f'vocabulary module {vocabulary!r}, which cannot be imported '
-                f'({exc}); leave delta_head.vocabulary=None for the '
-                'synthetic scene vocabulary') from exc
-        self.classes = target_classes(module, tuple(targets))
+        self.classes = target_classes(load_scene_vocabulary(vocabulary),
+                                      tuple(targets))
         self.index = {t: {c: i for i, c in enumerate(cs)}
                       for t, cs in self.classes.items()}
         self.loss_weight = loss_weight

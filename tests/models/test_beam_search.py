@@ -2,7 +2,7 @@
 
 import torch
 
-from onediff_kit.models.generation import beam_search, greedy_search
+from onediff_models.decoders.beam_search import beam_search, greedy_search
 
 EOS, PAD = 0, 3
 
