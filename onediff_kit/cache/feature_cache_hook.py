@@ -9,22 +9,21 @@ from onediff_kit.registry import HOOKS, TRANSFORMS
 def draws_per_visit(transform):
     """Whether a transform (config or object) draws new random numbers on
     every visit: an mmcv ``@cache_randomness`` method or a ``Random...``
-    class name. ``FixedVariants`` with an int ``num_variants`` draws from a
-    fixed set, and with None as its inner transforms do."""
+    class name, unless its class answers itself with a classmethod
+    ``draws_per_visit(args, draws)`` (its constructor arguments, and this
+    function for inner transforms), as a wrapper that fixes the draws
+    (e.g. ``FixedVariants``) does."""
     if isinstance(transform, dict):
         type_ = transform.get('type')
         cls = TRANSFORMS.get(type_) if isinstance(type_, str) else type_
-        get = transform.get
+        args = transform
     else:
         cls = type(transform)
-        get = lambda key, default=None: getattr(transform, key, default)  # noqa: E731
+        args = vars(transform)
+    own_answer = getattr(cls, 'draws_per_visit', None)
+    if own_answer is not None:
+        return own_answer(args, draws_per_visit)
     name = getattr(cls, '__name__', str(cls))
-    if name == 'FixedVariants':
-        if get('num_variants') is not None:
-            return False
-        inner = get('transforms') or ()
-        inner = getattr(inner, 'transforms', inner)  # a built Compose
-        return any(draws_per_visit(t) for t in inner)
     return bool(getattr(cls, '_methods_with_randomness', None)) or \
         name.startswith('Random')
 
