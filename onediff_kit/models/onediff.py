@@ -8,7 +8,6 @@ from onediff_kit.cache.feature_cache import FeatureCache
 from onediff_kit.models.attention import check_backend, set_attn_backend
 from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
-from onediff_kit.visualization.attention_maps import delta_attention_maps
 
 PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
@@ -267,10 +266,12 @@ class OneDiff(BaseModel):
         Returns:
             list[DiffDataSample]: ``data_samples`` with ``pred_caption``,
             ``pred_beams`` (beam search, where the decoder lists them) and,
-            where the delta module exposes attention, ``delta_attention``
-            (as it returned it, one pair) and ``delta_attention_maps``
-            (``(2, h, w)`` non-negative weights, before and after; see
-            :func:`~onediff_kit.visualization.delta_attention_maps`).
+            with ``need_attention`` where the delta module exposes it,
+            ``delta_attention``: a dict of the pair's ``weights`` (as the
+            module returned them) and their layout, ``memory_shapes`` and
+            ``memory_groups`` (see :class:`~onediff_kit.models.bases.
+            DeltaOutput`); :func:`~onediff_kit.visualization.
+            delta_attention_maps` turns it into heat maps.
         """
         prefix, delta = self.prefix_and_delta(inputs, need_attention)
         out = self.decoder.predict(prefix, data_samples, num_beams=num_beams,
@@ -282,12 +283,10 @@ class OneDiff(BaseModel):
                 sample.set_field(out.beams[i], 'pred_beams',
                                  field_type='data')
             if delta.attention is not None:
-                pair_attn = delta.attention[i].detach().float().cpu()
-                sample.set_field(pair_attn, 'delta_attention',
+                attention = dict(
+                    weights=delta.attention[i].detach().float().cpu(),
+                    memory_shapes=delta.memory_shapes,
+                    memory_groups=delta.memory_groups)
+                sample.set_field(attention, 'delta_attention',
                                  field_type='data')
-                maps = delta_attention_maps(
-                    pair_attn, delta.memory_shapes,
-                    memory_groups=delta.memory_groups, rescale=False)
-                sample.set_field(torch.from_numpy(maps),
-                                 'delta_attention_maps', field_type='data')
         return data_samples
