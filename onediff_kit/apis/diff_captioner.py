@@ -80,8 +80,11 @@ class DiffCaptioner:
         from onediff_kit.registry import MODELS
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
+        from onediff_kit.cache import without_feature_cache
+
         # A training speed setting: captioning never writes features to disk.
-        model_cfg = dict(self.cfg.model, feature_cache=None)
+        model_cfg = dict(self.cfg.model, encoder=without_feature_cache(
+            self.cfg.model.encoder))
         try:
             model = MODELS.build(model_cfg)
         except Exception as exc:

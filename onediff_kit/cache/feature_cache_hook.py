@@ -3,6 +3,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
+from onediff_kit.cache.cached_encoder import CachedEncoder
 from onediff_kit.config_check import ConfigError
 from onediff_kit.registry import HOOKS, TRANSFORMS
 
@@ -64,21 +65,30 @@ def check_cacheable_pipelines(cfg):
                     name = (transform.get('type') if isinstance(
                         transform, dict) else type(transform).__name__)
                     raise ConfigError(
-                        f'model.feature_cache is on, but {where}.pipeline['
-                        f'{i}] ({name}) draws new random numbers on every '
-                        'visit, so every visit would be a new cache entry. '
-                        "Wrap it in dict(type='FixedVariants', transforms="
-                        '[...], num_variants=K) (or set its num_variants) to '
-                        'cache K fixed variants per sample, drop it, or set '
-                        'model.feature_cache.enable=False')
+                        f'the feature cache (CachedEncoder) is on, but '
+                        f'{where}.pipeline[{i}] ({name}) draws new random '
+                        'numbers on every visit, so every visit would be a '
+                        "new cache entry. Wrap it in dict(type='FixedVariants"
+                        "', transforms=[...], num_variants=K) (or set its "
+                        'num_variants) to cache K fixed variants per sample, '
+                        'drop it, or train with the encoder unwrapped')
+
+
+def feature_cache_of(model):
+    """The :class:`FeatureCache` of the first :class:`CachedEncoder` in
+    ``model``, or None."""
+    for module in model.modules():
+        if isinstance(module, CachedEncoder):
+            return module.cache
+    return None
 
 
 @HOOKS.register_module()
 class FeatureCacheHook(Hook):
     """Makes a model's feature cache safe to train with and visible.
 
-    Does nothing for a model without an enabled cache (a model exposes it as
-    its ``feature_cache`` attribute). Before the run it checks that no
+    Does nothing for a model without a :class:`CachedEncoder` among its
+    modules. Before the run it checks that no
     train, validation or test pipeline draws random transforms per visit
     (``FixedVariants`` is allowed) and marks the cache checked; it logs the
     cache's size before and after training and puts the hit rate of the
@@ -97,7 +107,7 @@ class FeatureCacheHook(Hook):
     def _cache(runner):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
-        return getattr(model, 'feature_cache', None)
+        return feature_cache_of(model)
 
     def before_run(self, runner):
         cache = self._cache(runner)

@@ -93,12 +93,18 @@ def test_constructor_options(tiny, image_files):
 def test_a_training_feature_cache_is_not_built(tiny, image_files,
                                                tmp_path):
     # The cache speeds up training; captioning must not write features.
+    from mmengine.config import Config
+
+    from onediff_kit.cache import CachedEncoder
     cache_dir = tmp_path / 'feature_cache'
-    captioner = DiffCaptioner(
-        tiny['config'], tiny['checkpoint'], device='cpu',
-        cfg_options={'model.feature_cache': dict(dir=str(cache_dir),
-                                                 in_eval=True)})
-    assert captioner.model.feature_cache is None
+    encoder = Config.fromfile(tiny['config']).model.encoder.to_dict()
+    cached = dict(_delete_=True, type='CachedEncoder', encoder=encoder,
+                  cache=dict(root=str(cache_dir), in_eval=True))
+    captioner = DiffCaptioner(tiny['config'], tiny['checkpoint'],
+                              device='cpu',
+                              cfg_options={'model.encoder': cached})
+    assert captioner.cfg.model.encoder.type == 'CachedEncoder'
+    assert not isinstance(captioner.model.encoder, CachedEncoder)
     captioner.predict([(image_files['jpeg'], image_files['png'])])
     assert not cache_dir.exists()
 

@@ -51,7 +51,7 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
     # The default caches with one fixed jitter draw per pair, in both
     # stages; the 900-iteration recipe it inherits draws per visit.
     cfg = Config.fromfile(DEFAULT)
-    assert cfg.model.feature_cache.enable
+    assert cfg.model.encoder.type == 'CachedEncoder'
     check_cacheable_pipelines(cfg)
     cfg.merge_from_dict({
         'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': None,
@@ -59,7 +59,7 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
     with pytest.raises(ConfigError, match=r'stages\[0\].*FixedVariants'):
         check_cacheable_pipelines(cfg)
     recipe = Config.fromfile(RECIPE_900IT)
-    assert not recipe.model.feature_cache.enable
+    assert recipe.model.encoder.type != 'CachedEncoder'
     with pytest.raises(ConfigError, match='FixedVariants'):
         check_cacheable_pipelines(recipe)
     recipe.merge_from_dict({
