@@ -93,6 +93,8 @@ def main(argv=None):
         if not osp.isfile(path):
             sys.exit(f'error: {what} file {path} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
+    from onediff_kit.config_check import check_component_types
+    check_component_types(cfg)  # unknown types, named by key, before a run
     from onediff_kit.engine.distributed import (close_process_group,
                                                 setup_cpu_distributed)
     setup_cpu_distributed(cfg)

@@ -151,6 +151,8 @@ def main(argv=None):
     if not osp.isfile(args.config):
         sys.exit(f'error: config file {args.config} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
+    from onediff_kit.config_check import check_component_types
+    check_component_types(cfg)  # unknown types, named by key, before a run
     show_console(cfg, args.verbose)
     from onediff_kit.cli.console import runner_console
     from onediff_kit.engine.distributed import (close_process_group,

@@ -4,7 +4,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from onediff_kit.cache.cached_encoder import CachedEncoder
-from onediff_kit.config_check import ConfigError
+from onediff_kit.config_check import (ConfigError, dataloader_cfgs,
+                                      dataset_cfgs)
 from onediff_kit.registry import HOOKS, TRANSFORMS
 
 def draws_per_visit(transform):
@@ -29,38 +30,13 @@ def draws_per_visit(transform):
         name.startswith('Random')
 
 
-def _pipelines(dataset_cfg, where):
-    """(where, pipeline) of a dataset config and the datasets it wraps."""
-    if not isinstance(dataset_cfg, dict):
-        return
-    if dataset_cfg.get('pipeline'):
-        yield where, dataset_cfg['pipeline']
-    if isinstance(dataset_cfg.get('dataset'), dict):
-        yield from _pipelines(dataset_cfg['dataset'], where + '.dataset')
-    for i, inner in enumerate(dataset_cfg.get('datasets') or ()):
-        yield from _pipelines(inner, f'{where}.datasets[{i}]')
-
-
-def dataloader_cfgs(cfg):
-    """(key, dataloader config) of every dataloader a config trains or
-    evaluates on, stage dataloaders included."""
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if isinstance(cfg.get(key), dict):
-            yield key, cfg[key]
-    for i, stage in enumerate((cfg.get('train_cfg') or {}).get('stages')
-                              or ()):
-        if isinstance(stage, dict) and isinstance(stage.get('dataloader'),
-                                                  dict):
-            yield f'train_cfg.stages[{i}].dataloader', stage['dataloader']
-
-
 def check_cacheable_pipelines(cfg):
     """Raise :class:`ConfigError` naming the first transform that draws
     per visit in a pipeline of ``cfg``."""
     for key, loader in dataloader_cfgs(cfg):
-        for where, pipeline in _pipelines(loader.get('dataset'),
-                                          key + '.dataset'):
-            for i, transform in enumerate(pipeline):
+        for where, dataset in dataset_cfgs(loader.get('dataset'),
+                                           key + '.dataset'):
+            for i, transform in enumerate(dataset.get('pipeline') or ()):
                 if draws_per_visit(transform):
                     name = (transform.get('type') if isinstance(
                         transform, dict) else type(transform).__name__)
