@@ -8,6 +8,6 @@ from .random_resized_crop_pair import RandomResizedCropPair
 from .resize_pair import ResizePair
 
 __all__ = [
-    'ColorJitterPair', 'FixedVariants', 'LoadImagePair', 'PackDiffInputs', 'RandomFlipPair',
-    'RandomResizedCropPair', 'ResizePair', 'swap_left_right'
+    'ColorJitterPair', 'FixedVariants', 'LoadImagePair', 'PackDiffInputs',
+    'RandomFlipPair', 'RandomResizedCropPair', 'ResizePair', 'swap_left_right'
 ]
