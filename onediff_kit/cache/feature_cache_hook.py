@@ -8,6 +8,7 @@ from onediff_kit.config_check import (ConfigError, dataloader_cfgs,
                                       dataset_cfgs)
 from onediff_kit.registry import HOOKS, TRANSFORMS
 
+
 def draws_per_visit(transform):
     """Whether a transform (config or object) draws new random numbers on
     every visit: an mmcv ``@cache_randomness`` method or a ``Random...``
@@ -64,9 +65,9 @@ class FeatureCacheHook(Hook):
     """Makes a model's feature cache safe to train with and visible.
 
     Does nothing for a model without a :class:`CachedEncoder` among its
-    modules. Before the run it checks that no
-    train, validation or test pipeline draws random transforms per visit
-    (``FixedVariants`` is allowed) and marks the cache checked; it logs the
+    modules. Before the run it checks that no train, validation or test
+    pipeline draws random transforms per visit (``FixedVariants`` is
+    allowed) and marks the cache checked; it logs the
     cache's size before and after training and puts the hit rate of the
     images seen since the last iteration into the training log
     (``cache_hit``).
