@@ -45,10 +45,11 @@ def variant_delta(name):
 
 def load_cfg(overrides=None, delta=None):
     from mmengine.config import Config
+    from onediff_kit.cache import without_feature_cache
     cfg = Config.fromfile(DEFAULT_CONFIG)
     # These benches time the model's own work on in-memory batches; the
     # feature cache is timed through the Runner (bench_train_speed.py).
-    cfg.model.feature_cache.enable = False
+    cfg.model.encoder = without_feature_cache(cfg.model.encoder)
     if delta is not None:
         cfg.model.delta = delta
         if delta.get('type') == 'NoDelta':

@@ -16,7 +16,7 @@ Settings, in order (the first five on the 900-iteration recipe,
 - ``malloc``: + ``MallocTuningHook`` (glibc keeps freed tensor memory);
 - ``malloc+passive``: + ``OMP_WAIT_POLICY=PASSIVE`` (OpenMP threads sleep
   instead of spinning while they wait);
-- ``cache-cold``: ``malloc+passive`` + ``model.feature_cache`` with one
+- ``cache-cold``: ``malloc+passive`` + a ``CachedEncoder`` with one
   fixed colour jitter draw per pair, starting from an empty cache (every
   image a miss the first time it is seen);
 - ``cache-warm``: the same again, reading the cache the cold run filled;
@@ -51,18 +51,17 @@ import time
 
 from bench import _common as C
 
-CACHE_ON = {
-    'model.feature_cache.enable': True,
-    'train_dataloader.dataset.pipeline.2.num_variants': 1,
-}
+# The encoder is wrapped in a CachedEncoder by the worker (``cache``).
+CACHE_ON = {'train_dataloader.dataset.pipeline.2.num_variants': 1}
 PASSIVE = {'OMP_WAIT_POLICY': 'PASSIVE'}
 SETTINGS = {
     'baseline': dict(malloc=False),
     'malloc': dict(),
     'malloc+passive': dict(env=PASSIVE),
-    'cache-cold': dict(cfg=CACHE_ON, env=PASSIVE, clear=True),
-    'cache-warm': dict(cfg=CACHE_ON, env=PASSIVE),
-    'cache-warm+bf16': dict(cfg=CACHE_ON, env=PASSIVE, bf16=True, fill=True),
+    'cache-cold': dict(cfg=CACHE_ON, cache=True, env=PASSIVE, clear=True),
+    'cache-warm': dict(cfg=CACHE_ON, cache=True, env=PASSIVE),
+    'cache-warm+bf16': dict(cfg=CACHE_ON, cache=True, env=PASSIVE,
+                            bf16=True, fill=True),
     'default-cold+bf16': dict(config=C.DEFAULT_CONFIG, env=PASSIVE,
                               bf16=True, clear=True),
     'default-warm+bf16': dict(config=C.DEFAULT_CONFIG, env=PASSIVE,
@@ -78,6 +77,7 @@ def worker(spec):
     from mmengine.runner import Runner
 
     import onediff_kit
+    from onediff_kit.cache import feature_cache_of
     onediff_kit.init()  # plugins, safe checkpoint loading
     root = spec['data']
     cfg = Config.fromfile(spec['config'])
@@ -86,7 +86,12 @@ def worker(spec):
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = root
     cfg.model.decoder.vocab_file = osp.join(root, 'vocab.json')
-    cfg.model.feature_cache.dir = spec['cache_dir']
+    encoder = cfg.model.encoder
+    if spec['cache']:
+        encoder = dict(type='CachedEncoder', encoder=encoder, cache=dict())
+    if encoder['type'] == 'CachedEncoder':
+        encoder['cache']['root'] = spec['cache_dir']
+    cfg.model.encoder = encoder
     cfg.train_cfg.stages = [dict(name='difference', iters=spec['iters'],
                                  trainable=None)]
     cfg.train_cfg.val_begin = 10**9
@@ -115,7 +120,7 @@ def worker(spec):
     timed = spec['iters'] - spec['warmup']
     seconds = marks[spec['iters']] - marks[spec['warmup']]
     model = runner.model
-    cache = getattr(model, 'feature_cache', None)
+    cache = feature_cache_of(model)
     out = dict(pairs_s=timed * 32 / seconds, s_iter=seconds / timed)
     if cache is not None:
         out['hit_rate'] = cache.hits / max(1, cache.hits + cache.misses)
@@ -134,6 +139,7 @@ def make_spec(name, data, iters, warmup, cache_root, work_dir):
     return dict(name=name, config=setting.get('config', C.RECIPE_900IT),
                 data=data, iters=iters, warmup=warmup,
                 cfg=setting.get('cfg', {}),
+                cache=setting.get('cache', False),
                 malloc=setting.get('malloc', True),
                 bf16=setting.get('bf16', False), cache_dir=cache_dir,
                 work_dir=work_dir)

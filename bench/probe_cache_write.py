@@ -51,7 +51,7 @@ def main():
     from onediff_kit.cache.feature_cache import FeatureCache
     os.makedirs(args.dir, exist_ok=True)
     root = tempfile.mkdtemp(prefix='probe_cache_write_', dir=args.dir)
-    cache = FeatureCache(dir=root)
+    cache = FeatureCache(root)
     levels = [torch.rand(s) for s in SHAPES]
     writers = {'open_memmap + flush': write_memmap_flush,
                'np.save (FeatureCache)': cache._write}

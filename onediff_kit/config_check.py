@@ -4,7 +4,9 @@ mmengine merges ``--cfg-options`` without looking: a misspelt key becomes a
 new key that is silently ignored, or a keyword argument some class refuses
 deep inside a build, and a value of the wrong type fails wherever it is
 first used. :func:`check_cfg_options` checks each option against the
-config first and raises :class:`ConfigError` naming the key.
+config first and raises :class:`ConfigError` naming the key, and
+:func:`check_component_types` names every ``type`` the Runner would not
+find, with the closest registered names.
 """
 import difflib
 import inspect
@@ -150,3 +152,110 @@ def _new_key_ok(node, part, path, close):
     if not path:
         return part in _runner_args()
     return not close
+
+
+def dataset_cfgs(dataset_cfg, where):
+    """(where, config) of a dataset config and the datasets it wraps."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    yield where, dataset_cfg
+    if isinstance(dataset_cfg.get('dataset'), dict):
+        yield from dataset_cfgs(dataset_cfg['dataset'], where + '.dataset')
+    for i, inner in enumerate(dataset_cfg.get('datasets') or ()):
+        yield from dataset_cfgs(inner, f'{where}.datasets[{i}]')
+
+
+def dataloader_cfgs(cfg):
+    """(key, dataloader config) of every dataloader a config trains or
+    evaluates on, stage dataloaders included."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if isinstance(cfg.get(key), dict):
+            yield key, cfg[key]
+    for i, stage in enumerate((cfg.get('train_cfg') or {}).get('stages')
+                              or ()):
+        if isinstance(stage, dict) and isinstance(stage.get('dataloader'),
+                                                  dict):
+            yield f'train_cfg.stages[{i}].dataloader', stage['dataloader']
+
+
+def _listed(value, key):
+    """(key, dict) of a config value that is one dict or a list of them."""
+    if isinstance(value, dict):
+        yield key, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield f'{key}[{i}]', item
+
+
+def _components(cfg):
+    """(key, registry name, config) of each part the Runner builds from a
+    registry: the model, datasets and their pipelines, samplers, hooks,
+    loops, evaluators, optimiser, schedulers, visualizer. The parts inside
+    them are built by onediff_kit's registries, whose builds name unknown
+    types themselves."""
+    yield from ((k, 'MODELS', c) for k, c in _listed(cfg.get('model'),
+                                                     'model'))
+    for key, loader in dataloader_cfgs(cfg):
+        for part, registry in (('sampler', 'DATA_SAMPLERS'),
+                               ('batch_sampler', 'DATA_SAMPLERS'),
+                               ('collate_fn', 'FUNCTIONS')):
+            if isinstance(loader.get(part), dict):
+                yield f'{key}.{part}', registry, loader[part]
+        for where, dataset in dataset_cfgs(loader.get('dataset'),
+                                           key + '.dataset'):
+            yield where, 'DATASETS', dataset
+            for k, c in _listed(dataset.get('pipeline'), where + '.pipeline'):
+                yield k, 'TRANSFORMS', c
+    for name, hook in (cfg.get('default_hooks') or {}).items():
+        if isinstance(hook, dict):
+            yield f'default_hooks.{name}', 'HOOKS', hook
+    for key, registry in (('custom_hooks', 'HOOKS'),
+                          ('train_cfg', 'LOOPS'), ('val_cfg', 'LOOPS'),
+                          ('test_cfg', 'LOOPS'),
+                          ('optim_wrapper', 'OPTIM_WRAPPERS'),
+                          ('param_scheduler', 'PARAM_SCHEDULERS'),
+                          ('visualizer', 'VISUALIZERS'),
+                          ('log_processor', 'LOG_PROCESSORS'),
+                          ('model_wrapper_cfg', 'MODEL_WRAPPERS'),
+                          ('strategy', 'STRATEGIES')):
+        yield from ((k, registry, c) for k, c in _listed(cfg.get(key), key))
+    if isinstance(cfg.get('runner_type'), str):
+        yield 'runner_type', 'RUNNERS', dict(type=cfg['runner_type'])
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg.get(key)
+        if isinstance(evaluator, dict) and 'metrics' in evaluator:
+            yield key, 'EVALUATOR', evaluator
+            evaluator, key = evaluator['metrics'], key + '.metrics'
+        yield from ((k, 'METRICS', c) for k, c in _listed(evaluator, key))
+    optim_wrapper = cfg.get('optim_wrapper')
+    if isinstance(optim_wrapper, dict) and isinstance(
+            optim_wrapper.get('optimizer'), dict):
+        yield ('optim_wrapper.optimizer', 'OPTIMIZERS',
+               optim_wrapper['optimizer'])
+    visualizer = cfg.get('visualizer')
+    if isinstance(visualizer, dict):
+        yield from ((k, 'VISBACKENDS', c) for k, c in _listed(
+            visualizer.get('vis_backends'), 'visualizer.vis_backends'))
+
+
+def check_component_types(cfg):
+    """Check that every part the Runner builds from a registry names a
+    registered ``type``, before anything is built.
+
+    Raises:
+        ConfigError: naming the key, the unknown type and the closest
+            registered names (or how to list them).
+    """
+    from onediff_kit import registry
+    if hasattr(cfg, 'to_dict'):  # an mmengine Config
+        cfg = cfg.to_dict()
+    for key, registry_name, part in _components(cfg):
+        type_name = part.get('type')
+        if not isinstance(type_name, str):
+            continue  # absent (the Runner's default) or a class
+        where = getattr(registry, registry_name)
+        if where.get(type_name) is None:
+            what = key if key == 'runner_type' else f'{key}.type'
+            raise ConfigError(f'{what}={type_name!r}: '
+                              + where.unknown_name_message(type_name))

@@ -7,13 +7,14 @@ across scopes. The framework's own modules are imported by mmengine's
 ``locations`` mechanism on the first lookup; plugins (first-party components
 included) are loaded only by :func:`onediff_kit.init`.
 
-Building an unknown ``type`` raises :class:`RegistryKeyError` (a KeyError)
-listing the closest registered names; ``get`` keeps mmengine's contract of
-returning None for an unknown name everywhere else.
+Building an unknown ``type`` through one of these registries raises
+:class:`RegistryKeyError` (a KeyError) listing the closest registered names;
+``get`` keeps mmengine's contract of returning None for an unknown name.
+mmengine's own registries (the Runner builds through them) are left as they
+are: :func:`onediff_kit.config_check.check_component_types` names an
+unknown ``type`` of a config, with its key, before a run.
 """
-import contextvars
 import difflib
-import functools
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -40,7 +41,7 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import \
     WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry, build_from_cfg
+from mmengine.registry import DefaultScope, Registry
 
 from onediff_kit.plugin_status import PLUGIN_ERRORS, plugins_loaded
 
@@ -49,11 +50,6 @@ SCOPE = 'onediff_kit'
 # Modules of the framework itself that register with decorators.
 CORE_LOCATIONS = ['onediff_kit.models', 'onediff_kit.engine',
                   'onediff_kit.visualization', 'onediff_kit.cache']
-
-# The ``type`` names of the innermost build running in this thread (or
-# task): a lookup that misses one of them raises RegistryKeyError instead of
-# returning None.
-_BUILDING = contextvars.ContextVar('onediff_kit_building', default=frozenset())
 
 
 class RegistryKeyError(KeyError):
@@ -65,60 +61,48 @@ class RegistryKeyError(KeyError):
     """
 
 
-def _type_names(cfg, args, kwargs):
-    """The str ``type`` names a build function is asked for (a list of
-    configs makes an ``nn.Sequential`` in mmengine's MODELS)."""
-    default_args = kwargs.get('default_args', args[0] if args else None)
+def _type_names(cfg, default_args=None):
+    """The str ``type`` names a build is asked for (a list of configs makes
+    an ``nn.Sequential`` in mmengine's MODELS)."""
     cfgs = cfg if isinstance(cfg, (list, tuple)) else [cfg]
-    names = set()
+    names = []
     for one in cfgs:
         if not isinstance(one, dict):
             continue
         name = one.get('type', (default_args or {}).get('type'))
         if isinstance(name, str):
-            names.add(name)
-    return frozenset(names)
-
-
-def explain_unknown_names(build_func):
-    """Wrap an mmengine build function: while it runs, a lookup in an
-    onediff_kit registry that misses the requested ``type`` raises
-    :class:`RegistryKeyError` with close matches (mmengine's own KeyError
-    names none). Lookups of other names inside the build (a constructor
-    probing ``get``) still return None.
-    """
-    if getattr(build_func, 'explains_unknown_names', False):
-        return build_func
-
-    @functools.wraps(build_func)
-    def build(cfg, *args, **kwargs):
-        token = _BUILDING.set(_type_names(cfg, args, kwargs))
-        try:
-            return build_func(cfg, *args, **kwargs)
-        finally:
-            _BUILDING.reset(token)
-
-    build.explains_unknown_names = True
-    return build
+            names.append(name)
+    return names
 
 
 class OnediffRegistry(Registry):
     """An mmengine Registry whose builds name close matches of unknown types.
 
-    Its ``build_func`` is wrapped by :func:`explain_unknown_names`, and
-    :func:`onediff_kit.init` wraps the build functions of the mmengine
-    parents the same way, since the Runner builds through those. Args as for
-    :class:`mmengine.registry.Registry`.
+    Args as for :class:`mmengine.registry.Registry`.
     """
 
-    def get(self, key):
-        """As mmengine's ``get`` (None for an unknown name), except for the
-        ``type`` that a build is resolving: that one raises
-        :class:`RegistryKeyError`."""
-        obj = super().get(key)
-        if obj is None and isinstance(key, str) and key in _BUILDING.get():
-            raise RegistryKeyError(self.unknown_name_message(key))
-        return obj
+    def build(self, cfg, *args, **kwargs):
+        """As mmengine's ``build``, but an unknown ``type`` raises
+        :class:`RegistryKeyError` with close matches (mmengine's KeyError
+        names none)."""
+        registry = self._building_registry()
+        if isinstance(registry, OnediffRegistry):
+            default_args = kwargs.get('default_args',
+                                      args[0] if args else None)
+            for name in _type_names(cfg, default_args):
+                if registry.get(name) is None:
+                    raise RegistryKeyError(
+                        registry.unknown_name_message(name))
+        return super().build(cfg, *args, **kwargs)
+
+    def _building_registry(self):
+        # The registry mmengine's build resolves names in: the default
+        # scope's registry of this kind where there is one, else this one.
+        scope = DefaultScope.get_current_instance()
+        if scope is None:
+            return self
+        found = self._get_root_registry()._search_child(scope.scope_name)
+        return found or self
 
     def close_matches(self, key, n=5):
         """Registered names closest to ``key`` (here, in parents, in scope)."""
@@ -165,10 +149,8 @@ ALL_REGISTRIES = []
 
 
 def _child(name, parent=None):
-    build_func = parent.build_func if parent is not None else build_from_cfg
-    registry = OnediffRegistry(
-        name, parent=parent, scope=SCOPE, locations=CORE_LOCATIONS,
-        build_func=explain_unknown_names(build_func))
+    registry = OnediffRegistry(name, parent=parent, scope=SCOPE,
+                               locations=CORE_LOCATIONS)
     ALL_REGISTRIES.append(registry)
     return registry
 
@@ -228,16 +210,3 @@ REGISTRY_KINDS = {
     'generator': GENERATORS,
     'attention': ATTENTION_BACKENDS,
 }
-
-
-def explain_unknown_names_in_parents():
-    """Wrap the build functions of our registries' mmengine parents with
-    :func:`explain_unknown_names` (idempotent; called by
-    :func:`onediff_kit.init`). The Runner builds through mmengine's root
-    registries, which resolve a type in ours only with ``get``; without this
-    an unknown name there gets mmengine's KeyError, without suggestions.
-    """
-    for registry in ALL_REGISTRIES:
-        parent = registry.parent
-        if parent is not None:
-            parent.build_func = explain_unknown_names(parent.build_func)

@@ -25,10 +25,9 @@ def init():
       ``--resume``, ``init_cfg=dict(type='Pretrained')``) through
       :func:`onediff_kit.checkpoint.load_local` (``weights_only=True`` with
       clear errors), by mmengine's own extension point
-      ``CheckpointLoader.register_scheme``;
-    - lets builds through mmengine's root registries (the Runner's) name
-      close matches of an unknown ``type``
-      (:func:`onediff_kit.registry.explain_unknown_names_in_parents`).
+      ``CheckpointLoader.register_scheme``.
+
+    mmengine's registries are left as they are.
     """
     with _lock:
         # `running`: a plugin that calls init() while it loads returns here
@@ -38,9 +37,7 @@ def init():
         try:
             from onediff_kit.checkpoint import enable_safe_checkpoint_loading
             from onediff_kit.plugin_manager import load_plugins
-            from onediff_kit.registry import explain_unknown_names_in_parents
             enable_safe_checkpoint_loading()
-            explain_unknown_names_in_parents()
             load_plugins()
             _state['done'] = True
         finally:

@@ -20,12 +20,11 @@ class DiffDataSample(BaseDataElement):
 
     Data fields (set by ``OneDiff.predict``):
         pred_caption (str): the generated caption.
-        delta_attention (Tensor, optional): where the delta tokens looked,
-            as the delta module returned it (``(T, M)`` or ``(2, h, w)``;
-            see ``BaseDelta``), for visualisation.
-        delta_attention_maps (Tensor, optional): the same as ``(2, h, w)``
-            maps over the before and after image, not rescaled (mass
-            counts: the pointing game).
+        delta_attention (dict, optional): where the delta tokens looked:
+            ``weights`` as the delta module returned them (``(T, M)`` or
+            ``(2, h, w)``; see ``BaseDelta``) with their layout,
+            ``memory_shapes`` and ``memory_groups``. Heat maps come from
+            ``onediff_kit.visualization.delta_attention_maps``.
         pred_beams (list[tuple[str, float]], optional): every finished
             beam as ``(caption, score)``, best first, where the decoder
             lists them (beam search).

@@ -25,7 +25,7 @@ default_hooks = dict(
     # glibc keeps freed tensor memory instead of returning it to the kernel
     # (large system-time and page-fault savings; BENCHMARKS.md).
     malloc_tuning=dict(type='MallocTuningHook'),
-    # Checks and logs model.feature_cache (a no-op without one).
+    # Checks and logs a CachedEncoder's feature cache (a no-op without one).
     feature_cache=dict(type='FeatureCacheHook'),
     # Keeps checkpoints loadable with torch.load(weights_only=True).
     plain_checkpoint_state=dict(type='PlainCheckpointStateHook'),

@@ -58,15 +58,12 @@ default_hooks = dict(checkpoint=dict(interval=225), logger=dict(interval=25))
 # the paper's recipe.
 # The vocabulary (data/synthdiff/vocab.json, model base) also covers the
 # stage-1 scene captions and template.
-# feature_cache: the frozen encoder's features stored on disk per image
-# (onediff_kit/cache; `onediff cache info|clear DIR`). Switch it on with
-# model.feature_cache.enable=True and a fixed number K of colour-jitter
-# draws per pair: train_dataloader.dataset.pipeline.2.num_variants=K and
-# train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants=K.
-model = dict(
-    feature_cache=dict(enable=False, dir='work_dirs/feature_cache',
-                       dtype='float32'),
-    delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0))
+# The frozen encoder's features can come from a disk cache
+# (onediff_kit/cache; `onediff cache info|clear DIR`): wrap model.encoder
+# in dict(type='CachedEncoder', encoder=..., cache=dict(root=DIR)) and fix
+# K colour-jitter draws per pair (num_variants=K of FixedVariants in both
+# stages' train pipelines), as ablation/default_cached.py does.
+model = dict(delta_head=dict(type='ChangeAttributeHead', loss_weight=3.0))
 
 # Test: n-gram scores overall and per change type, plus the semantic
 # accuracies parsed from the captions and the pointing game on the delta

@@ -5,7 +5,7 @@
 # multi-task tuning) with the time the settings below save spent on more
 # stage-2 iterations (BENCHMARKS.md, "make demo"):
 # - the frozen encoder's features come from a disk cache after an image's
-#   first visit (model.feature_cache), so each colour-jitter draw is fixed
+#   first visit (CachedEncoder), so each colour-jitter draw is fixed
 #   per pair (FixedVariants, K=1) in both stages;
 # - no dropout in the delta module and the decoder: at this budget the model
 #   underfits, and on a CPU attention dropout forces the unfused attention
@@ -21,7 +21,9 @@ stage2_iters = 1050
 max_iters = stage1_iters + stage2_iters
 
 model = dict(
-    feature_cache=dict(enable=True),
+    encoder=dict(_delete_=True, type='CachedEncoder',
+                 encoder=_base_.model.encoder,
+                 cache=dict(root='work_dirs/feature_cache', dtype='float32')),
     delta=dict(dropout=0.0),
     decoder=dict(dropout=0.0))
 

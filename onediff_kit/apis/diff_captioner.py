@@ -11,6 +11,7 @@ reading its manifest), and the model, whose ``predict`` takes the decoding
 options.
 """
 import os.path as osp
+import warnings
 
 import numpy as np
 import torch
@@ -79,8 +80,11 @@ class DiffCaptioner:
         from onediff_kit.registry import MODELS
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
+        from onediff_kit.cache import without_feature_cache
+
         # A training speed setting: captioning never writes features to disk.
-        model_cfg = dict(self.cfg.model, feature_cache=None)
+        model_cfg = dict(self.cfg.model, encoder=without_feature_cache(
+            self.cfg.model.encoder))
         try:
             model = MODELS.build(model_cfg)
         except Exception as exc:
@@ -214,8 +218,8 @@ class DiffCaptioner:
 
     # ------------------------------------------------------------ caption
     def predict(self, pairs, batch_size=None, num_beams=None, max_length=None,
-                task=None, prompt=None, with_attention=False,
-                progress=False):
+                task=None, prompt=None, need_attention=False,
+                progress=False, with_attention=None):
         """Caption pairs and return their data samples.
 
         Args:
@@ -228,16 +232,24 @@ class DiffCaptioner:
             max_length (int, optional): most tokens for these calls.
             task (str, optional): task prompt for pairs without their own.
             prompt (str, optional): prompt for pairs without their own.
-            with_attention (bool): also store ``attention_maps``
-                (``(2, h, w)`` in [0, 1], before and after) on each sample
-                whose delta module exposes its attention.
+            need_attention (bool): also store ``delta_attention`` (the
+                weights and their layout; heat maps come from
+                :func:`~onediff_kit.visualization.delta_attention_maps`) on
+                each sample whose delta module exposes its attention.
             progress (bool | str): show a tqdm bar (a str is its label).
+            with_attention (bool, optional): deprecated name of
+                ``need_attention``.
 
         Returns:
             list[DiffDataSample]: ``pred_caption``, ``pred_beams`` (beam
             search, where the decoder lists them) and the metainfo of each
             pair, in input order.
         """
+        if with_attention is not None:
+            warnings.warn('DiffCaptioner.predict(with_attention=...) is '
+                          'deprecated; use need_attention', DeprecationWarning,
+                          stacklevel=2)
+            need_attention = with_attention
         pairs = list(pairs)
         options = dict(
             num_beams=_optional_positive(
@@ -262,7 +274,7 @@ class DiffCaptioner:
                     for i, p in enumerate(pairs[start:start + batch_size])
                 ]
                 samples.extend(self._predict_chunk(chunk, options,
-                                                   with_attention))
+                                                   need_attention))
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -270,23 +282,15 @@ class DiffCaptioner:
                 bar.close()
         return samples
 
-    def _predict_chunk(self, chunk, options, with_attention):
+    def _predict_chunk(self, chunk, options, need_attention):
         """The model's predictions for prepared pairs."""
-        from onediff_kit.visualization.attention_maps import \
-            delta_attention_maps
         data = self.model.data_preprocessor(
             dict(inputs=[c['inputs'] for c in chunk],
                  data_samples=[c['data_samples'] for c in chunk]), False)
         with torch.no_grad():
             out = self.model.predict(data['inputs'], data['data_samples'],
-                                     need_attention=with_attention,
+                                     need_attention=need_attention,
                                      **options)
-        if with_attention:
-            for sample in out:
-                maps = sample.get('delta_attention_maps')
-                if maps is not None:
-                    sample.set_field(delta_attention_maps(maps),
-                                     'attention_maps', field_type='data')
         return out
 
     def caption_batch(self, pairs, batch_size=None, progress=False,
@@ -340,16 +344,19 @@ class DiffCaptioner:
 
         Returns:
             DiffDataSample: the prediction (``pred_caption``, and
-            ``attention_maps`` when the delta module exposes attention).
+            ``delta_attention`` when the delta module exposes attention).
         """
-        from onediff_kit.visualization import draw_diff_caption
-        sample = self.predict([(before, after)], with_attention=True,
+        from onediff_kit.visualization import (delta_attention_maps,
+                                               draw_diff_caption)
+        sample = self.predict([(before, after)], need_attention=True,
                               **options)[0]
+        attention = sample.get('delta_attention')
         draw_diff_caption(
             to_rgb_array(before, name='before image'),
             to_rgb_array(after, name='after image'),
             sample.pred_caption, references,
-            attention_maps=sample.get('attention_maps'),
+            attention_maps=(None if attention is None else
+                            delta_attention_maps(attention)),
             out_file=out_file, title=title)
         return sample
 

@@ -64,36 +64,33 @@ class FeatureCache:
 
     It refuses (:class:`ConfigError`) to serve an encoder with trainable
     parameters (e.g. a later stage that unfreezes it) or with BatchNorm or
-    dropout in training mode, and, in training, to run without
-    ``FeatureCacheHook`` having checked that no train pipeline draws random
-    transforms per visit (``FixedVariants`` is the exception).
+    dropout in training mode. :class:`CachedEncoder` puts it in a model.
 
     The encoder must treat the two images of a pair independently (the
     siamese contract of ``BaseEncoder``); this is checked once per
     namespace.
 
     Args:
-        dir (str): cache root directory; one namespace directory per
+        root (str): cache root directory; one namespace directory per
             encoder digest below it.
         encoder_cfg (dict, optional): the encoder's config, part of the key.
         dtype (str): stored dtype, ``float32`` (exact) or ``float16`` (half
             the disk, features rounded). Part of the key.
-        enable (bool): False builds no cache (see :meth:`from_cfg`).
-        in_eval (bool): whether the model also reads and fills the cache in
-            eval mode (validation, test). Defaults to False: a run sees its
-            validation and test images once per evaluation, so storing them
-            pays only for a run that validates often.
+        in_eval (bool): whether the model also reads and fills the cache
+            outside training (validation, test). Defaults to False: a run
+            sees its validation and test images once per evaluation, so
+            storing them pays only for a run that validates often.
     """
 
-    def __init__(self, dir, encoder_cfg=None, dtype='float32', enable=True,
+    def __init__(self, root, encoder_cfg=None, dtype='float32',
                  in_eval=False):
         if dtype not in STORE_DTYPES:
-            raise ConfigError(f'model.feature_cache.dtype={dtype!r}: use one '
-                              f'of {STORE_DTYPES}')
-        if not dir:
-            raise ConfigError('model.feature_cache.dir is empty: give the '
-                              'cache directory')
-        self.root = str(dir)
+            raise ConfigError(f'feature cache dtype={dtype!r}: use one of '
+                              f'{STORE_DTYPES}')
+        if not root:
+            raise ConfigError('feature cache root is empty: give the cache '
+                              'directory')
+        self.root = str(root)
         self.encoder_text = json.dumps(encoder_cfg, sort_keys=True,
                                        default=repr)
         self.dtype = dtype
@@ -105,14 +102,6 @@ class FeatureCache:
         self._fingerprint = None
         self._weights = None
         self._meta = {}
-
-    @classmethod
-    def from_cfg(cls, cfg, encoder_cfg):
-        """A cache from ``model.feature_cache``, or None when it is None or
-        has ``enable=False``."""
-        if not cfg or not cfg.get('enable', True):
-            return None
-        return cls(encoder_cfg=encoder_cfg, **cfg)
 
     # ------------------------------------------------------------- keys
     def _weights_digest(self, encoder):
@@ -145,19 +134,19 @@ class FeatureCache:
                      if p.requires_grad]
         if trainable:
             raise ConfigError(
-                f'model.feature_cache is on but the encoder has '
-                f'{len(trainable)} trainable parameters (e.g. '
+                f'the feature cache (CachedEncoder) is on but the encoder '
+                f'has {len(trainable)} trainable parameters (e.g. '
                 f'{trainable[0]}); cached features would go stale as it '
                 'trains. Freeze the encoder in every stage (e.g. '
-                "encoder.frozen_stages='all' and no stage that unfreezes "
-                'it) or set model.feature_cache.enable=False')
+                "frozen_stages='all' and no stage that unfreezes it) or "
+                'train with the encoder unwrapped')
         active = [n or type(m).__name__ for n, m in encoder.named_modules()
                   if m.training and isinstance(m, (_BatchNorm, _DropoutNd))]
         if active:
             raise ConfigError(
-                'model.feature_cache is on but the encoder has BatchNorm or '
-                f'dropout in training mode ({active[0]}): its features '
-                'change per visit. Freeze it or disable the cache')
+                'the feature cache (CachedEncoder) is on but the encoder has '
+                f'BatchNorm or dropout in training mode ({active[0]}): its '
+                'features change per visit. Freeze it or unwrap it')
 
     def _check_pairs_independent(self, encoder, images):
         # The first image's features must not depend on its partner.
@@ -168,10 +157,11 @@ class FeatureCache:
             if not torch.allclose(fa[:, 0].float(), fb[:, 0].float(),
                                   atol=1e-4, rtol=1e-3):
                 raise ConfigError(
-                    f'model.feature_cache: {type(encoder).__name__} does '
-                    'not encode the two images of a pair independently '
-                    "(an image's features depend on the other image), so "
-                    'per-image features cannot be cached; disable the cache')
+                    f'feature cache: {type(encoder).__name__} does not '
+                    'encode the two images of a pair independently (an '
+                    "image's features depend on the other image), so "
+                    'per-image features cannot be cached; unwrap it from '
+                    'CachedEncoder')
 
     # ------------------------------------------------------------ store
     def _paths(self, ns, key, n_levels):
@@ -233,11 +223,6 @@ class FeatureCache:
         """The encoder's features of ``images`` ``(B, 2, 3, H, W)``, a tuple
         of ``(B, 2, C_l, h_l, w_l)``, from disk where cached."""
         self.check_frozen(encoder)
-        if encoder.training and not self.pipeline_checked:
-            raise ConfigError(
-                'model.feature_cache is on in training, but FeatureCacheHook '
-                'has not checked the train pipelines for random transforms; '
-                "add dict(type='FeatureCacheHook') to custom_hooks")
         ns, parts = self.namespace(encoder)
         meta = self._load_meta(ns)
         b = images.shape[0]

@@ -3,85 +3,71 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
-from onediff_kit.config_check import ConfigError
+from onediff_kit.cache.cached_encoder import CachedEncoder
+from onediff_kit.config_check import (ConfigError, dataloader_cfgs,
+                                      dataset_cfgs)
 from onediff_kit.registry import HOOKS, TRANSFORMS
+
 
 def draws_per_visit(transform):
     """Whether a transform (config or object) draws new random numbers on
     every visit: an mmcv ``@cache_randomness`` method or a ``Random...``
-    class name. ``FixedVariants`` with an int ``num_variants`` draws from a
-    fixed set, and with None as its inner transforms do."""
+    class name, unless its class answers itself with a classmethod
+    ``draws_per_visit(args, draws)`` (its constructor arguments, and this
+    function for inner transforms), as a wrapper that fixes the draws
+    (e.g. ``FixedVariants``) does."""
     if isinstance(transform, dict):
         type_ = transform.get('type')
         cls = TRANSFORMS.get(type_) if isinstance(type_, str) else type_
-        get = transform.get
+        args = transform
     else:
         cls = type(transform)
-        get = lambda key, default=None: getattr(transform, key, default)  # noqa: E731
+        args = vars(transform)
+    own_answer = getattr(cls, 'draws_per_visit', None)
+    if own_answer is not None:
+        return own_answer(args, draws_per_visit)
     name = getattr(cls, '__name__', str(cls))
-    if name == 'FixedVariants':
-        if get('num_variants') is not None:
-            return False
-        inner = get('transforms') or ()
-        inner = getattr(inner, 'transforms', inner)  # a built Compose
-        return any(draws_per_visit(t) for t in inner)
     return bool(getattr(cls, '_methods_with_randomness', None)) or \
         name.startswith('Random')
-
-
-def _pipelines(dataset_cfg, where):
-    """(where, pipeline) of a dataset config and the datasets it wraps."""
-    if not isinstance(dataset_cfg, dict):
-        return
-    if dataset_cfg.get('pipeline'):
-        yield where, dataset_cfg['pipeline']
-    if isinstance(dataset_cfg.get('dataset'), dict):
-        yield from _pipelines(dataset_cfg['dataset'], where + '.dataset')
-    for i, inner in enumerate(dataset_cfg.get('datasets') or ()):
-        yield from _pipelines(inner, f'{where}.datasets[{i}]')
-
-
-def dataloader_cfgs(cfg):
-    """(key, dataloader config) of every dataloader a config trains or
-    evaluates on, stage dataloaders included."""
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if isinstance(cfg.get(key), dict):
-            yield key, cfg[key]
-    for i, stage in enumerate((cfg.get('train_cfg') or {}).get('stages')
-                              or ()):
-        if isinstance(stage, dict) and isinstance(stage.get('dataloader'),
-                                                  dict):
-            yield f'train_cfg.stages[{i}].dataloader', stage['dataloader']
 
 
 def check_cacheable_pipelines(cfg):
     """Raise :class:`ConfigError` naming the first transform that draws
     per visit in a pipeline of ``cfg``."""
     for key, loader in dataloader_cfgs(cfg):
-        for where, pipeline in _pipelines(loader.get('dataset'),
-                                          key + '.dataset'):
-            for i, transform in enumerate(pipeline):
+        for where, dataset in dataset_cfgs(loader.get('dataset'),
+                                           key + '.dataset'):
+            for i, transform in enumerate(dataset.get('pipeline') or ()):
                 if draws_per_visit(transform):
                     name = (transform.get('type') if isinstance(
                         transform, dict) else type(transform).__name__)
                     raise ConfigError(
-                        f'model.feature_cache is on, but {where}.pipeline['
-                        f'{i}] ({name}) draws new random numbers on every '
-                        'visit, so every visit would be a new cache entry. '
-                        "Wrap it in dict(type='FixedVariants', transforms="
-                        '[...], num_variants=K) (or set its num_variants) to '
-                        'cache K fixed variants per sample, drop it, or set '
-                        'model.feature_cache.enable=False')
+                        f'the feature cache (CachedEncoder) is on, but '
+                        f'{where}.pipeline[{i}] ({name}) draws new random '
+                        'numbers on every visit, so every visit would be a '
+                        "new cache entry. Wrap it in dict(type='FixedVariants"
+                        "', transforms=[...], num_variants=K) (or set its "
+                        'num_variants) to cache K fixed variants per sample, '
+                        'drop it, or train with the encoder unwrapped')
+
+
+def feature_cache_of(model):
+    """The :class:`FeatureCache` of the first :class:`CachedEncoder` in
+    ``model``, or None."""
+    for module in model.modules():
+        if isinstance(module, CachedEncoder):
+            return module.cache
+    return None
 
 
 @HOOKS.register_module()
 class FeatureCacheHook(Hook):
     """Makes a model's feature cache safe to train with and visible.
 
-    Does nothing for a model without an enabled cache (a model exposes it as
-    its ``feature_cache`` attribute). Before the run it checks that no
-    train, validation or test pipeline draws random transforms per visit
-    (``FixedVariants`` is allowed) and marks the cache checked; it logs the
+    Does nothing for a model without a :class:`CachedEncoder` among its
+    modules. Before the run it checks that no train, validation or test
+    pipeline draws random transforms per visit (``FixedVariants`` is
+    allowed) and marks the cache checked; it logs the
     cache's size before and after training and puts the hit rate of the
     images seen since the last iteration into the training log
     (``cache_hit``).
@@ -98,7 +84,7 @@ class FeatureCacheHook(Hook):
     def _cache(runner):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
-        return getattr(model, 'feature_cache', None)
+        return feature_cache_of(model)
 
     def before_run(self, runner):
         cache = self._cache(runner)

@@ -66,9 +66,9 @@ def run_clear(args):
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        'cache', help='inspect or clear a feature cache (model.feature_cache)',
+        'cache', help='inspect or clear a feature cache (CachedEncoder)',
         description='Inspect or clear a directory written by the feature '
-        'cache of a frozen encoder (model.feature_cache.dir).')
+        'cache of a frozen encoder (CachedEncoder cache.root).')
     sub = parser.add_subparsers(dest='cache_command', metavar='ACTION')
     info = sub.add_parser('info', help='entries and size per namespace')
     info.add_argument('dir')

@@ -81,11 +81,12 @@ def _manifest_pairs(captioner, args):
 
 
 def _caption_manifest(captioner, args):
-    from onediff_kit.visualization import draw_diff_caption
+    from onediff_kit.visualization import (delta_attention_maps,
+                                           draw_diff_caption)
     pairs = _manifest_pairs(captioner, args)
     samples = captioner.predict(
         pairs, batch_size=args.batch_size, num_beams=args.beam,
-        max_length=args.max_length, with_attention=bool(args.visualize),
+        max_length=args.max_length, need_attention=bool(args.visualize),
         progress=False if args.no_progress else 'captioning')
     results = [dict(image_id=s.metainfo['pair_id'], caption=s.pred_caption)
                for s in samples]
@@ -97,11 +98,13 @@ def _caption_manifest(captioner, args):
         for pair, sample in list(zip(pairs, samples))[:args.vis_num]:
             name = ''.join(c if c.isalnum() or c in '-_.' else '_'
                            for c in str(pair['pair_id']))
+            attention = sample.get('delta_attention')
             draw_diff_caption(
                 to_rgb_array(pair['before'], pair['data_root']),
                 to_rgb_array(pair['after'], pair['data_root']),
                 sample.pred_caption, pair['captions'],
-                attention_maps=sample.get('attention_maps'),
+                attention_maps=(None if attention is None else
+                                delta_attention_maps(attention)),
                 out_file=osp.join(args.visualize, f'{name}.png'),
                 title=str(pair['pair_id']))
         print(f'wrote {min(args.vis_num, len(pairs))} figures to '

@@ -30,7 +30,9 @@ def add_runner_arguments(parser, cfg_options_example, verbose_help):
 
 def merge_runner_args(cfg, args):
     """The launcher, the work dir (default: work_dirs/CONFIG_NAME) and the
-    checked ``--cfg-options`` into ``cfg`` (the command line wins)."""
+    checked ``--cfg-options`` into ``cfg`` (the command line wins); then
+    every component type is checked, so an unknown one is named by its key
+    before a run starts."""
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -41,6 +43,8 @@ def merge_runner_args(cfg, args):
         from onediff_kit.config_check import check_cfg_options
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    from onediff_kit.config_check import check_component_types
+    check_component_types(cfg)
     return cfg
 
 

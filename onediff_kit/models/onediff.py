@@ -4,13 +4,11 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
-from onediff_kit.cache.feature_cache import FeatureCache
 from onediff_kit.models.attention import check_backend, set_attn_backend
 from onediff_kit.models.levels import check_level
 from onediff_kit.plugin_compat import (call_decoder_predict, call_delta,
                                        check_part)
 from onediff_kit.registry import MODELS
-from onediff_kit.visualization.attention_maps import delta_attention_maps
 
 PARTS = ('encoder', 'delta', 'projector', 'decoder', 'delta_head')
 
@@ -26,7 +24,9 @@ class OneDiff(BaseModel):
     the decoder captions from that visual prefix and the task prompt.
 
     Args:
-        encoder (dict): config of a ``component_kind='encoder'`` module.
+        encoder (dict): config of a ``component_kind='encoder'`` module
+            (e.g. a ``CachedEncoder`` that serves a frozen encoder's
+            features from disk).
         delta (dict): config of a delta module; ``in_channels`` is injected
             from the encoder's ``out_channels``.
         projector (dict): config of a projector; ``image_channels``,
@@ -55,18 +55,13 @@ class OneDiff(BaseModel):
             set_attn_backend`); other models in the process keep theirs.
             Hugging Face encoders and decoders keep their own attention
             implementation.
-        feature_cache (dict, optional): ``enable``, ``dir``, ``dtype`` and
-            ``in_eval`` of a :class:`~onediff_kit.cache.FeatureCache` that
-            serves the frozen encoder's features from disk (needs
-            ``FeatureCacheHook`` in training). None or ``enable=False``: no
-            cache.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, encoder, delta, projector, decoder, delta_head=None,
                  data_preprocessor=None, image_tokens=dict(level=-1, pool=4),
                  trainable=None, frozen=(), attn_backend='auto',
-                 feature_cache=None, init_cfg=None):
+                 init_cfg=None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='DiffDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -75,7 +70,6 @@ class OneDiff(BaseModel):
                          init_cfg=init_cfg)
         self.attn_backend = check_backend(attn_backend)
         self.encoder = MODELS.build(encoder)
-        self.feature_cache = FeatureCache.from_cfg(feature_cache, encoder)
         levels = list(self.encoder.out_channels)
         self.delta = MODELS.build(
             dict(delta, in_channels=levels))
@@ -211,20 +205,12 @@ class OneDiff(BaseModel):
         # (B*2, C, h, w) -> (B, 2*h*w, C): all of A's tokens, then B's.
         return feat.flatten(2).transpose(1, 2).reshape(b, -1, c)
 
-    def encode(self, inputs):
-        """The encoder's multi-level features, from the feature cache when
-        there is one (in eval mode only if it has ``in_eval=True``)."""
-        cache = self.feature_cache
-        if cache is None or not (self.training or cache.in_eval):
-            return self.encoder(inputs)
-        return cache(self.encoder, inputs)
-
     def prefix_and_delta(self, inputs, need_attention=False):
         """The decoder's visual prefix ``(B, T, D)`` for ``(B, 2, 3, H, W)``
         and the delta module's :class:`~onediff_kit.contracts.
         DeltaOutput` (with its attention if ``need_attention`` and the
         module exposes it)."""
-        feats = self.encode(inputs)
+        feats = self.encoder(inputs)
         delta = call_delta(self.delta, feats, need_attention)
         prefix = self.projector(self._image_tokens(feats), delta.tokens)
         return prefix, delta
@@ -271,10 +257,12 @@ class OneDiff(BaseModel):
         Returns:
             list[DiffDataSample]: ``data_samples`` with ``pred_caption``,
             ``pred_beams`` (beam search, where the decoder lists them) and,
-            where the delta module exposes attention, ``delta_attention``
-            (as it returned it, one pair) and ``delta_attention_maps``
-            (``(2, h, w)`` non-negative weights, before and after; see
-            :func:`~onediff_kit.visualization.delta_attention_maps`).
+            with ``need_attention`` where the delta module exposes it,
+            ``delta_attention``: a dict of the pair's ``weights`` (as the
+            module returned them) and their layout, ``memory_shapes`` and
+            ``memory_groups`` (see :class:`~onediff_kit.models.bases.
+            DeltaOutput`); :func:`~onediff_kit.visualization.
+            delta_attention_maps` turns it into heat maps.
         """
         prefix, delta = self.prefix_and_delta(inputs, need_attention)
         out = call_decoder_predict(self.decoder, prefix, data_samples,
@@ -287,12 +275,10 @@ class OneDiff(BaseModel):
                 sample.set_field(out.beams[i], 'pred_beams',
                                  field_type='data')
             if delta.attention is not None:
-                pair_attn = delta.attention[i].detach().float().cpu()
-                sample.set_field(pair_attn, 'delta_attention',
+                attention = dict(
+                    weights=delta.attention[i].detach().float().cpu(),
+                    memory_shapes=delta.memory_shapes,
+                    memory_groups=delta.memory_groups)
+                sample.set_field(attention, 'delta_attention',
                                  field_type='data')
-                maps = delta_attention_maps(
-                    pair_attn, delta.memory_shapes,
-                    memory_groups=delta.memory_groups, rescale=False)
-                sample.set_field(torch.from_numpy(maps),
-                                 'delta_attention_maps', field_type='data')
         return data_samples

@@ -1,4 +1,6 @@
 """Heat maps of where the delta tokens looked, one per image of the pair."""
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -8,9 +10,11 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
                          memory_groups=None, rescale=True):
     """Turn a delta module's attention of one pair into two spatial maps.
 
-    The attention and its layout come from the module's
-    :class:`~onediff_kit.contracts.DeltaOutput` (``attention[i]``,
-    ``memory_shapes``, ``memory_groups``).
+    The attention and its layout come from a predicted sample's
+    ``delta_attention`` (a dict of ``weights``, ``memory_shapes`` and
+    ``memory_groups``, set by ``OneDiff.predict``) or from the delta
+    module's :class:`~onediff_kit.contracts.DeltaOutput`
+    (``attention[i]``, ``memory_shapes``, ``memory_groups``).
 
     Two layouts are understood:
 
@@ -28,9 +32,11 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     * ``(2, h, w)``: one spatial map per image already (``SubtractDelta``).
 
     Args:
-        attention (Tensor | np.ndarray): the attention of one pair.
+        attention (Tensor | np.ndarray | dict): the attention of one pair,
+            or a sample's ``delta_attention`` (which brings its layout).
         memory_shapes (sequence[tuple[int, int]], optional): ``(h, w)`` per
-            memory level; needed for the ``(T, M)`` layout.
+            memory level; needed for the ``(T, M)`` layout of a bare
+            tensor.
         level (int, optional): use only this memory level (index into
             ``memory_shapes``); None averages all of them.
         memory_groups (sequence[str], optional): the token groups of each
@@ -47,6 +53,10 @@ def delta_attention_maps(attention, memory_shapes=None, level=None,
     Raises:
         ValueError: the attention does not fit the memory shapes.
     """
+    if isinstance(attention, Mapping):
+        memory_shapes = attention.get('memory_shapes')
+        memory_groups = attention.get('memory_groups')
+        attention = attention['weights']
     attn = torch.as_tensor(attention).detach().float().cpu()
     if attn.dim() == 3 and attn.shape[0] == 2:
         maps = attn

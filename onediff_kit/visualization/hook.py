@@ -26,10 +26,10 @@ class DiffVisualizationHook(Hook):
     expose their attention, the delta tokens' heat maps; see
     :func:`draw_diff_caption`) into ``{work_dir}/{out_dir}/iter_{N}/``.
     The figures also go to ``runner.visualizer.add_image``, so a
-    configured ``TensorboardVisBackend`` shows them. The heat maps are the
-    predictions' ``delta_attention_maps`` (``OneDiff.predict`` asks the
-    delta module for its attention); the hook changes nothing on the
-    model. Only the main process draws.
+    configured ``TensorboardVisBackend`` shows them. The heat maps are
+    drawn from the predictions' ``delta_attention`` (``OneDiff.predict``
+    asks the delta module for its attention); the hook changes nothing on
+    the model. Only the main process draws.
 
     Args:
         num_samples (int): pairs drawn per evaluation. Defaults to 4.
@@ -84,9 +84,9 @@ class DiffVisualizationHook(Hook):
             before, after = (np.ascontiguousarray(
                 np.asarray(pair[k]).transpose(1, 2, 0)).astype(np.uint8)
                 for k in (0, 1))
-            maps = sample.get('delta_attention_maps')
-            if maps is not None:
-                maps = delta_attention_maps(maps)  # scaled to [0, 1]
+            attention = sample.get('delta_attention')
+            maps = (None if attention is None else
+                    delta_attention_maps(attention))  # scaled to [0, 1]
             pair_id = sample.metainfo.get('pair_id', f'{batch_idx}_{i}')
             name = _safe_name(pair_id)
             image = draw_diff_caption(

@@ -13,6 +13,7 @@ from PIL import Image
 
 from onediff_kit.data.image_io import (DEFAULT_MAX_PIXELS, ImageReadError,
                                        read_image)
+from onediff_kit.visualization import delta_attention_maps
 
 
 class InputError(ValueError):
@@ -122,7 +123,7 @@ class CaptionService:
 
     # ------------------------------------------------------------ caption
     def caption(self, before, after, num_beams=None, max_length=None,
-                task=None, with_attention=True):
+                task=None, need_attention=True):
         """Caption the pair of image files ``before`` and ``after``.
 
         Args:
@@ -132,7 +133,7 @@ class CaptionService:
                 config's.
             task (str, optional): a key of the config's ``task_prompts``;
                 None = the first.
-            with_attention (bool): also return the heat maps.
+            need_attention (bool): also return the heat maps.
 
         Returns:
             dict: ``caption``, ``beams`` (list of ``caption``/``score``,
@@ -176,7 +177,7 @@ class CaptionService:
                     sample = self.captioner.predict(
                         [(img_a, img_b)], num_beams=num_beams,
                         max_length=max_length, task=task,
-                        with_attention=with_attention)[0]
+                        need_attention=need_attention)[0]
                 except (ValueError, KeyError) as exc:
                     message = exc.args[0] if exc.args else str(exc)
                     raise InputError(str(message)) from None
@@ -188,7 +189,9 @@ class CaptionService:
                  for c, s in (sample.get('pred_beams') or [])]
         if not beams:
             beams = [dict(caption=sample.pred_caption, score=None)]
-        maps = sample.get('attention_maps') if with_attention else None
+        attention = sample.get('delta_attention')
+        maps = (None if attention is None else
+                delta_attention_maps(attention))  # in [0, 1]
         return dict(
             caption=sample.pred_caption, beams=beams,
             task=sample.metainfo.get('task'),

@@ -6,6 +6,7 @@ from PIL import Image
 
 from onediff_kit.apis import CaptionerError, DiffCaptioner, resolve_device
 from onediff_kit.data.image_io import ImageReadError
+from onediff_kit.visualization import delta_attention_maps
 
 from .tiny_captioner import TASK_PROMPTS
 
@@ -92,12 +93,18 @@ def test_constructor_options(tiny, image_files):
 def test_a_training_feature_cache_is_not_built(tiny, image_files,
                                                tmp_path):
     # The cache speeds up training; captioning must not write features.
+    from mmengine.config import Config
+
+    from onediff_kit.cache import CachedEncoder
     cache_dir = tmp_path / 'feature_cache'
-    captioner = DiffCaptioner(
-        tiny['config'], tiny['checkpoint'], device='cpu',
-        cfg_options={'model.feature_cache': dict(dir=str(cache_dir),
-                                                 in_eval=True)})
-    assert captioner.model.feature_cache is None
+    encoder = Config.fromfile(tiny['config']).model.encoder.to_dict()
+    cached = dict(_delete_=True, type='CachedEncoder', encoder=encoder,
+                  cache=dict(root=str(cache_dir), in_eval=True))
+    captioner = DiffCaptioner(tiny['config'], tiny['checkpoint'],
+                              device='cpu',
+                              cfg_options={'model.encoder': cached})
+    assert captioner.cfg.model.encoder.type == 'CachedEncoder'
+    assert not isinstance(captioner.model.encoder, CachedEncoder)
     captioner.predict([(image_files['jpeg'], image_files['png'])])
     assert not cache_dir.exists()
 
@@ -120,11 +127,16 @@ def test_visualize_writes_a_png_with_heat_maps(captioner, image_files,
     out = tmp_path / 'sub' / 'vis.png'
     sample = captioner.visualize(image_files['jpeg'], image_files['grey'],
                                  str(out), references=['a reference'])
-    maps = sample.attention_maps
+    maps = delta_attention_maps(sample.delta_attention)
     assert maps.shape[0] == 2 and 0 <= maps.min() <= maps.max() <= 1
     # Attention is asked of the model for this call only.
     plain = captioner.predict([(image_files['jpeg'], image_files['grey'])])[0]
-    assert 'attention_maps' not in plain and 'delta_attention' not in plain
+    assert 'delta_attention' not in plain
+    with pytest.warns(DeprecationWarning, match='need_attention'):
+        old_name = captioner.predict([(image_files['jpeg'],
+                                       image_files['grey'])],
+                                     with_attention=True)[0]
+    assert 'delta_attention' in old_name
     assert plain.pred_caption == sample.pred_caption
     with Image.open(out) as img:
         assert img.format == 'PNG'
@@ -176,7 +188,7 @@ def test_caption_on_gpu(tiny, image_files, tmp_path):
     assert on_gpu == on_cpu
     sample = captioner.visualize(image_files['jpeg'], image_files['png'],
                                  str(tmp_path / 'gpu.png'))
-    assert sample.attention_maps.shape[0] == 2
+    assert delta_attention_maps(sample.delta_attention).shape[0] == 2
     assert (tmp_path / 'gpu.png').stat().st_size > 10000
 
 

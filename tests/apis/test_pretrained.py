@@ -214,7 +214,7 @@ def test_serve_model_folder_builds_the_service(folder, image_files):
     service = CaptionService(build_captioner(args))
     assert service.info()['config'].endswith('config.json')
     result = service.caption(image_files['jpeg'], image_files['png'],
-                             num_beams=2, with_attention=False)
+                             num_beams=2, need_attention=False)
     assert isinstance(result['caption'], str) and result['num_beams'] == 2
 
 

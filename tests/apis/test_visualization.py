@@ -41,6 +41,10 @@ def test_difference_and_fused_groups_count_for_both_images():
     np.testing.assert_allclose(fused, maps)
     with pytest.raises(ValueError, match='groups'):
         delta_attention_maps(weights, shapes)
+    # A predicted sample's delta_attention brings its layout along.
+    field = dict(weights=weights, memory_shapes=shapes,
+                 memory_groups=('before', 'after', 'difference'))
+    np.testing.assert_array_equal(delta_attention_maps(field), maps)
 
 
 def test_spatial_maps_pass_through_and_bad_shapes_raise():
@@ -107,7 +111,8 @@ def test_hook_draws_first_pairs_at_each_interval(tiny, captioner, tmp_path):
         for i, batch in enumerate(_val_batches(tiny, captioner)):
             outputs = model.val_step(batch)
             # The heat maps come with the predictions.
-            assert outputs[0].delta_attention_maps.shape[0] == 2
+            assert delta_attention_maps(
+                outputs[0].delta_attention).shape[0] == 2
             hook.after_val_iter(runner, i, batch, outputs)
         hook.after_val_epoch(runner, {})
     assert not (tmp_path / 'vis' / 'iter_10').exists()  # interval=2

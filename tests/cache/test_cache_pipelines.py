@@ -1,9 +1,8 @@
-"""Which pipelines a feature cache accepts, and FixedVariants' draws."""
-import numpy as np
+"""Which pipelines a feature cache accepts."""
 import pytest
 from mmengine.config import Config
 
-from onediff_kit.cache import FixedVariants, check_cacheable_pipelines
+from onediff_kit.cache import check_cacheable_pipelines
 from onediff_kit.config_check import ConfigError
 
 DEFAULT = 'configs/onediff/onediff_mobilenetv2-vdm_synthdiff.py'
@@ -52,7 +51,7 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
     # The default caches with one fixed jitter draw per pair, in both
     # stages; the 900-iteration recipe it inherits draws per visit.
     cfg = Config.fromfile(DEFAULT)
-    assert cfg.model.feature_cache.enable
+    assert cfg.model.encoder.type == 'CachedEncoder'
     check_cacheable_pipelines(cfg)
     cfg.merge_from_dict({
         'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': None,
@@ -60,7 +59,7 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
     with pytest.raises(ConfigError, match=r'stages\[0\].*FixedVariants'):
         check_cacheable_pipelines(cfg)
     recipe = Config.fromfile(RECIPE_900IT)
-    assert not recipe.model.feature_cache.enable
+    assert recipe.model.encoder.type != 'CachedEncoder'
     with pytest.raises(ConfigError, match='FixedVariants'):
         check_cacheable_pipelines(recipe)
     recipe.merge_from_dict({
@@ -68,48 +67,3 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
         'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': 2,
     })
     check_cacheable_pipelines(recipe)
-
-
-def pair(pair_id, value):
-    img = np.full((4, 4, 3), value, np.uint8)
-    return dict(pair_id=pair_id, imgs=[img, img.copy()])
-
-
-def test_fixed_variants_give_k_fixed_draws_per_pair():
-    fixed = FixedVariants([JITTER], num_variants=3, seed=0)
-    np.random.seed(0)
-    seen = {}
-    for _ in range(60):
-        out = fixed(pair('a', 120))
-        seen.setdefault(out['variant'], set()).add(out['imgs'][0].tobytes())
-    assert sorted(seen) == [0, 1, 2]
-    assert all(len(images) == 1 for images in seen.values())
-    assert len({next(iter(v)) for v in seen.values()}) == 3
-    # Another seed gives other draws.
-    other = FixedVariants([JITTER], num_variants=3, seed=1)
-    assert {other(pair('a', 120))['imgs'][0].tobytes()
-            for _ in range(30)}.isdisjoint(next(iter(v))
-                                           for v in seen.values())
-    # The global random state moves by the choice of variant only.
-    np.random.seed(5)
-    fixed(pair('b', 90))
-    after = np.random.rand()
-    np.random.seed(5)
-    np.random.randint(3)
-    assert after == np.random.rand()
-    with pytest.raises(ValueError, match='num_variants'):
-        FixedVariants([JITTER], num_variants=0)
-    with pytest.raises(KeyError, match='pair_id'):
-        fixed(dict(imgs=[]))
-
-
-def test_fixed_variants_none_draws_as_the_transform_alone():
-    from onediff_kit.registry import TRANSFORMS
-    alone = TRANSFORMS.build(JITTER)
-    wrapped = FixedVariants([JITTER], num_variants=None)
-    np.random.seed(3)
-    a = [alone(pair('a', 100))['imgs'][0] for _ in range(5)]
-    np.random.seed(3)
-    b = [wrapped(pair('a', 100))['imgs'][0] for _ in range(5)]
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)

@@ -6,6 +6,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from onediff_kit.cache import feature_cache_of
 from onediff_kit.config_check import ConfigError
 from tests.apis.tiny_captioner import CONFIG, TASK_PROMPTS, make_data
 
@@ -16,8 +17,9 @@ experiment_name = '{name}'
 _base_ = [r"{repo}/configs/_base_/default_runtime.py",
           r"{repo}/configs/_base_/schedules/adamw_iter.py"]
 {model}
-model.update(feature_cache=dict(dir=r"{cache}"))
 model['encoder']['frozen_stages'] = 'all'
+model['encoder'] = dict(type='CachedEncoder', encoder=model['encoder'],
+                        cache=dict(root=r"{cache}"))
 train_pipeline = [
     dict(type='LoadImagePair'),
     dict(type='ResizePair', size=64),
@@ -72,7 +74,7 @@ def scalars(runner):
 def test_hook_logs_hits_and_resume_reads_the_cache(tmp_path, data):
     runner = Runner.from_cfg(config(tmp_path, data, FIXED, iters=4))
     runner.train()
-    cache = runner.model.feature_cache
+    cache = feature_cache_of(runner.model)
     # 8 pairs at batch 4: the second epoch (iterations 3-4) is all hits.
     assert (cache.misses, cache.hits) == (16, 16)
     assert list(scalars(runner)) == [0.0, 0.0, 1.0, 1.0]
@@ -82,8 +84,8 @@ def test_hook_logs_hits_and_resume_reads_the_cache(tmp_path, data):
     resumed = Runner.from_cfg(cfg)
     resumed.train()
     assert resumed.iter == 6
-    assert resumed.model.feature_cache.misses == 0
-    assert resumed.model.feature_cache.hits == 16
+    cache = feature_cache_of(resumed.model)
+    assert (cache.misses, cache.hits) == (0, 16)
 
 
 def test_a_per_visit_random_transform_is_refused(tmp_path, data):

@@ -1,4 +1,5 @@
-"""FeatureCache: cached training equals uncached, keys invalidate, refusals."""
+"""CachedEncoder and its FeatureCache: cached training equals uncached,
+keys invalidate, refusals, a state dict without the wrapper."""
 import copy
 
 import numpy as np
@@ -6,8 +7,10 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import get_state_dict, load_state_dict
 
-from onediff_kit.cache import FeatureCache, cache_summary
+from onediff_kit.cache import (CachedEncoder, FeatureCache, cache_summary,
+                               feature_cache_of, without_feature_cache)
 from onediff_kit.config_check import ConfigError
 from onediff_kit.registry import MODELS
 from tests.models.model_helpers import (make_pairs, make_samples,
@@ -18,13 +21,19 @@ def frozen_encoder():
     return dict(tiny_encoder(), frozen_stages='all')
 
 
-def build(cache_dir=None, seed=0, in_eval=True, **kwargs):
+def cached(encoder, cache_dir, in_eval=False):
+    return dict(type='CachedEncoder', encoder=encoder,
+                cache=dict(root=str(cache_dir), in_eval=in_eval))
+
+
+def build(cache_dir=None, seed=0, in_eval=True, encoder=None, **kwargs):
     torch.manual_seed(seed)
-    cfg = tiny_model(**dict(dict(encoder=frozen_encoder()), **kwargs))
+    encoder = encoder or frozen_encoder()
     if cache_dir is not None:
-        cfg['feature_cache'] = dict(dir=str(cache_dir), in_eval=in_eval)
+        encoder = cached(encoder, cache_dir, in_eval)
     with DefaultScope.overwrite_default_scope('onediff_kit'):
-        model = MODELS.build(cfg)
+        model = MODELS.build(tiny_model(encoder=encoder, **kwargs))
+    model.feature_cache = feature_cache_of(model)
     if model.feature_cache is not None:
         model.feature_cache.pipeline_checked = True  # FeatureCacheHook's job
     return model
@@ -65,7 +74,7 @@ def encode(model, pairs):
     inputs = model.data_preprocessor(dict(inputs=pairs))['inputs']
     model.eval()
     with torch.no_grad():
-        return model.encode(inputs)
+        return model.encoder(inputs)
 
 
 def test_eval_mode_reads_the_cache_only_with_in_eval(tmp_path):
@@ -107,7 +116,7 @@ def test_every_key_part_invalidates(tmp_path):
     feats = encode(model, pairs)
     assert cache.misses == 13
     with torch.no_grad():
-        expect = model.encoder(model.data_preprocessor(
+        expect = model.encoder.encoder(model.data_preprocessor(
             dict(inputs=pairs))['inputs'])
     for f, e in zip(feats, expect):
         torch.testing.assert_close(f, e)
@@ -132,23 +141,14 @@ def test_bfloat16_autocast_is_part_of_the_key(tmp_path):
 
 
 def test_refuses_a_trainable_encoder(tmp_path):
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('onediff_kit'):
-        model = MODELS.build(tiny_model(
-            feature_cache=dict(dir=str(tmp_path))))
-    model.feature_cache.pipeline_checked = True
+    model = build(tmp_path, encoder=tiny_encoder())
     with pytest.raises(ConfigError, match='trainable parameters'):
         train_losses(model, 1)
 
 
 def test_refuses_a_later_stage_that_unfreezes_the_encoder(tmp_path):
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('onediff_kit'):
-        model = MODELS.build(tiny_model(
-            encoder=tiny_encoder(), trainable=('delta', 'projector',
-                                               'decoder'),
-            feature_cache=dict(dir=str(tmp_path))))
-    model.feature_cache.pipeline_checked = True
+    model = build(tmp_path, encoder=tiny_encoder(),
+                  trainable=('delta', 'projector', 'decoder'))
     train_losses(model, 1)  # stage 1: the encoder is frozen
     model.set_trainable(None)  # stage 2 trains everything
     with pytest.raises(ConfigError, match='encoder has .* trainable'):
@@ -162,12 +162,35 @@ def test_training_needs_the_pipeline_check(tmp_path):
         train_losses(model, 1)
 
 
-def test_disabled_cache_is_none(tmp_path):
-    assert FeatureCache.from_cfg(None, {}) is None
-    assert FeatureCache.from_cfg(dict(enable=False, dir=str(tmp_path)),
-                                 {}) is None
+def test_bad_cache_arguments_are_named():
     with pytest.raises(ConfigError, match='dtype'):
-        FeatureCache(str(tmp_path), dtype='int8')
+        FeatureCache('cache', dtype='int8')
+    with pytest.raises(ConfigError, match='root'):
+        MODELS.build(dict(type='CachedEncoder', encoder=frozen_encoder(),
+                          cache=dict(dtype='float16')))
+
+
+def test_the_state_dict_has_no_wrapper_level(tmp_path):
+    cached_model = build(tmp_path / 'cache', seed=1)
+    assert isinstance(cached_model.encoder, CachedEncoder)
+    plain = build(seed=2)
+    state = cached_model.state_dict()
+    assert list(state) == list(plain.state_dict())
+    # Trained with the cache, captioned without it, and back.
+    plain.load_state_dict(state)
+    for key, value in plain.state_dict().items():
+        if isinstance(value, torch.Tensor):
+            torch.testing.assert_close(value, state[key])
+    # mmengine's checkpoint functions walk the modules themselves.
+    assert list(get_state_dict(cached_model)) == list(state)
+    other = build(tmp_path / 'cache', seed=3)
+    load_state_dict(other, get_state_dict(plain), strict=True)
+    pairs = make_pairs(2, size=64)
+    for a, b in zip(encode(other, pairs), encode(plain, pairs)):
+        torch.testing.assert_close(a, b)
+    wrapper = cached(frozen_encoder(), tmp_path)
+    assert without_feature_cache(wrapper) == frozen_encoder()
+    assert without_feature_cache(frozen_encoder()) == frozen_encoder()
 
 
 def test_refuses_an_encoder_that_mixes_the_two_images(tmp_path):

@@ -6,6 +6,7 @@ from onediff_kit.checkpoint import CheckpointMismatchError, \
     UnsafeCheckpointError
 from onediff_kit.cli import train as train_command
 from onediff_kit.cli.command import run_command
+from onediff_kit.config_check import ConfigError
 
 from ..foundation.test_checkpoint_safety import ForeignPayload
 from .engine_config import write_config
@@ -20,15 +21,15 @@ def test_unknown_component_names_close_matches(tmp_path, train, capsys):
     cfg = write_config(tmp_path / 'cfg.py', max_iters=1,
                        extra="model = dict(type='DropoutRegresor')")
     argv = [str(cfg), '--work-dir', str(tmp_path / 'w')]
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(ConfigError) as info:
         train.main(argv)
-    assert 'DropoutRegresor is not in the onediff_kit::model' in str(
-        info.value)
+    assert ("model.type='DropoutRegresor': DropoutRegresor is not in the "
+            'onediff_kit::model' in str(info.value))
     assert 'Did you mean: DropoutRegressor' in str(info.value)
 
     assert run_command('train', argv) == 1
     err = capsys.readouterr().err
-    assert err.startswith('error: DropoutRegresor is not in')
+    assert err.startswith("error: config: model.type='DropoutRegresor'")
     assert 'Traceback' not in err
 
 
@@ -36,8 +37,16 @@ def test_unknown_hook_from_mmengine_parent_is_suggested(tmp_path, train):
     cfg = write_config(
         tmp_path / 'cfg.py', max_iters=1,
         extra="custom_hooks = [dict(type='EMAHok')]")
-    with pytest.raises(KeyError, match='Did you mean: EMAHook'):
+    with pytest.raises(ConfigError, match=r'custom_hooks\[0\]\.type.*'
+                       'Did you mean: EMAHook'):
         train.main([str(cfg), '--work-dir', str(tmp_path / 'w')])
+
+
+def test_an_unknown_type_inside_a_part_is_named_by_its_build():
+    from onediff_kit.registry import MODELS, RegistryKeyError
+    with pytest.raises(RegistryKeyError,
+                       match='Did you mean: DropoutRegressor'):
+        MODELS.build(dict(type='DropoutRegresor'))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from onediff_kit.registry import METRICS
+from onediff_kit.visualization import delta_attention_maps
 
 pytest.importorskip('onediff_metrics.pointing_metric')
 from onediff_metrics.pointing_metric import point_in_box  # noqa: E402
@@ -24,7 +25,7 @@ def peaked(row, col, size=8):
 def sample(change_type, maps, box_before=None, box_after=None, pair=0):
     meta = dict(box_before=box_before, box_after=box_after)
     return dict(pair_id=f'p{pair}', change_type=change_type, meta=meta,
-                delta_attention_maps=maps)
+                delta_attention=None if maps is None else dict(weights=maps))
 
 
 def test_peak_inside_the_box_hits():
@@ -81,7 +82,7 @@ def test_old_manifest_without_boxes_is_skipped_and_counted(capsys):
     MMLogger.get_instance('pointing-test', log_level='INFO')
     metric = METRICS.build(dict(type='PointingGameMetric'))
     old = dict(pair_id='p0', change_type='drop', meta=dict(changed_index=1),
-               delta_attention_maps=peaked(2, 2))
+               delta_attention=dict(weights=peaked(2, 2)))
     no_attention = sample('drop', None, box_before=BOX, pair=1)
     metric.process(None, [old, no_attention])
     report = metric.evaluate_report(2)
@@ -131,7 +132,8 @@ def test_pointing_through_the_real_model_path(delta):
         data = model.data_preprocessor(
             dict(inputs=images, data_samples=samples), False)
         out = model(**data, mode='predict')
-    maps = out[0].delta_attention_maps
+    maps = torch.from_numpy(delta_attention_maps(out[0].delta_attention,
+                                                 rescale=False))
     assert maps.dim() == 3 and maps.shape[0] == 2 and (maps >= 0).all()
     metric = METRICS.build(dict(type='PointingGameMetric'))
     metric.process(None, out)

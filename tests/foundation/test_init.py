@@ -10,13 +10,10 @@ import sys
 import textwrap
 
 import pytest
-from mmengine.registry import DefaultScope
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import build_from_cfg
 
 from onediff_kit import registry
-from onediff_kit.registry import (OnediffRegistry, RegistryKeyError,
-                                  explain_unknown_names)
+from onediff_kit.config_check import ConfigError, check_component_types
+from onediff_kit.registry import OnediffRegistry, RegistryKeyError
 
 FRESH_PROCESS = textwrap.dedent('''
     import sys
@@ -28,15 +25,12 @@ FRESH_PROCESS = textwrap.dedent('''
     import onediff_kit
     from onediff_kit import registry
 
-    def explains(build_func):
-        return getattr(build_func, 'explains_unknown_names', False)
-
+    root_build, root_get = ROOT_MODELS.build_func, type(ROOT_MODELS).get
     # import and lookup: no plugins, mmengine untouched
     assert registry.MODELS.get('OneDiff') is not None  # core, by locations
     assert registry.MODELS.get('TransformerCaptionDecoder') is None
     assert 'onediff_kit.plugin_manager' not in sys.modules
     assert CheckpointLoader._schemes[''] is load_from_local
-    assert not explains(ROOT_MODELS.build_func)
     try:
         registry.MODELS.build(dict(type='TransformerCaptionDecoder'))
     except registry.RegistryKeyError as exc:
@@ -54,7 +48,9 @@ FRESH_PROCESS = textwrap.dedent('''
     assert PLUGIN_ERRORS == {}, PLUGIN_ERRORS  # each hook called once
     assert registry.MODELS.get('TransformerCaptionDecoder') is not None
     assert CheckpointLoader._schemes[''] is not load_from_local
-    assert explains(ROOT_MODELS.build_func)
+    # init() patches no mmengine registry
+    assert ROOT_MODELS.build_func is root_build
+    assert type(ROOT_MODELS).get is root_get
     print('fresh process ok')
 ''')
 
@@ -66,17 +62,43 @@ def test_import_has_no_side_effects_and_init_is_idempotent():
     assert 'fresh process ok' in proc.stdout
 
 
-def test_root_registry_build_names_close_matches():
-    # the Runner builds through mmengine's roots, which only call get()
-    with DefaultScope.overwrite_default_scope('onediff_kit'):
-        with pytest.raises(RegistryKeyError,
-                           match='Did you mean: PlainCheckpointStateHook'):
-            MMENGINE_HOOKS.build(dict(type='PlainCheckpointStateHok'))
+def test_config_check_names_unknown_types_the_runner_would_build():
+    # the Runner builds through mmengine's roots, whose KeyError names no
+    # close match: the config check names the key and the matches first
+    with pytest.raises(ConfigError, match=r"custom_hooks\[1\]\.type="
+                       r"'PlainCheckpointStateHok': .*Did you mean: "
+                       'PlainCheckpointStateHook'):
+        check_component_types(dict(custom_hooks=[
+            dict(type='EMAHook'), dict(type='PlainCheckpointStateHok')]))
+    stage = dict(dataset=dict(type='DiffCaptionDataset', pipeline=[
+        dict(type='LoadImagePair'), dict(type='ResizePiar')]))
+    with pytest.raises(ConfigError, match=r'stages\[0\]\.dataloader\.dataset'
+                       r'\.pipeline\[1\]\.type.*Did you mean: ResizePair'):
+        check_component_types(dict(train_cfg=dict(
+            type='MultiStageTrainLoop', stages=[dict(dataloader=stage)])))
+    with pytest.raises(ConfigError, match=r'test_evaluator\.metrics\[0\]'):
+        check_component_types(dict(test_evaluator=dict(
+            type='Evaluator', metrics=[dict(type='CaptionMetrik')])))
+    # types from mmengine's parents, scoped names and classes pass
+    check_component_types(dict(
+        model=dict(type='OneDiff'), runner_type='FlexibleRunner',
+        optim_wrapper=dict(type='OptimWrapper',
+                           optimizer=dict(type='AdamW')),
+        param_scheduler=[dict(type='LinearLR')],
+        default_hooks=dict(logger=dict(type='LoggerHook')),
+        val_evaluator=[dict(type='CaptionMetric')],
+        visualizer=dict(type='Visualizer',
+                        vis_backends=[dict(type='LocalVisBackend')]),
+        train_dataloader=dict(
+            sampler=dict(type='DefaultSampler'),
+            collate_fn=dict(type='pseudo_collate'),
+            dataset=dict(type='DiffCaptionDataset', pipeline=[
+                dict(type='mmcv.LoadImageFromFile'),
+                dict(type=OnediffRegistry)]))))
 
 
 def test_only_the_built_name_raises():
-    probes = OnediffRegistry(
-        'probe test', build_func=explain_unknown_names(build_from_cfg))
+    probes = OnediffRegistry('probe test')
 
     @probes.register_module()
     class Prober:

@@ -205,8 +205,12 @@ def test_predict_carries_attention_and_takes_decoding_options():
     out = model.predict(data['inputs'], copy.deepcopy(data['data_samples']))
     sample = out[0]
     # (tokens, memory): 4 tokens over 3 levels pooled to 2x2, both images.
-    assert sample.delta_attention.shape == (4, 3 * 2 * 4)
-    assert sample.delta_attention_maps.shape == (2, 2, 2)
+    attention = sample.delta_attention
+    assert attention['weights'].shape == (4, 3 * 2 * 4)
+    assert attention['memory_shapes'] == ((2, 2), ) * 3
+    assert attention['memory_groups'] == ('before', 'after')
+    assert set(sample.all_keys()).isdisjoint(
+        {'delta_attention_maps', 'attention_maps'})  # one field only
     assert len(sample.pred_beams) == 2  # beam search lists its beams
     greedy = model.predict(data['inputs'],
                            copy.deepcopy(data['data_samples']),

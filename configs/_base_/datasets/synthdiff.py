@@ -20,7 +20,7 @@ train_pipeline = [
     # right (see docs/data_format.md); no crop: it could cut the change out.
     # FixedVariants with num_variants=None draws per visit, as the jitter
     # alone does; an int K gives each pair K fixed draws, which a feature
-    # cache can store (model.feature_cache).
+    # cache can store (CachedEncoder).
     dict(type='FixedVariants', num_variants=None,
          transforms=[dict(type='ColorJitterPair', brightness=0.1,
                           contrast=0.1, saturation=0.05, prob=0.5)]),

@@ -1,7 +1,10 @@
 # the 900-iteration recipe with the feature cache and one fixed colour-jitter
 # draw per pair (FixedVariants K=1)
 _base_ = ['../onediff_mobilenetv2-vdm_900it_synthdiff.py']
-model = dict(feature_cache=dict(enable=True))
+model = dict(
+    encoder=dict(_delete_=True, type='CachedEncoder',
+                 encoder=_base_.model.encoder,
+                 cache=dict(root='work_dirs/feature_cache', dtype='float32')))
 # Both stages' train pipelines, with FixedVariants giving one fixed draw.
 cached_pipeline = [
     dict(step, num_variants=1) if step['type'] == 'FixedVariants' else step

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from onediff_kit.contracts import ReportMetric
 from onediff_kit.registry import METRICS
+from onediff_kit.visualization import delta_attention_maps
 
 # Where the changed object can be seen: before a drop or an attribute
 # change, after an add, in both images for a move (as DUDA scores it).
@@ -63,11 +64,12 @@ class PointingGameMetric(ReportMetric):
     For each pair whose scene truth has the changed object's box
     (``meta['box_before']`` / ``meta['box_after']``, written by the
     synthetic generator) and whose data sample carries the delta
-    attention per image (``delta_attention_maps``, set by
-    ``OneDiff.predict`` when the delta module exposes attention, e.g. the
-    VisualDeltaModule or SubtractDelta, in its ``DeltaOutput``), each
-    image the change can be seen in (``images``) is one point: a hit when
-    the attention's peak in that image lies inside the object's box.
+    attention (``delta_attention``, set by ``OneDiff.predict`` when the
+    delta module exposes attention, e.g. the VisualDeltaModule or
+    SubtractDelta, in its ``DeltaOutput``; one map per image comes from
+    :func:`~onediff_kit.visualization.delta_attention_maps`), each image
+    the change can be seen in (``images``) is one point: a hit when the
+    attention's peak in that image lies inside the object's box.
     Keys:
 
     * ``pointing/hit_rate``: hits / points (DUDA's score).
@@ -133,12 +135,12 @@ class PointingGameMetric(ReportMetric):
         Args:
             data_batch: unused.
             data_samples (Sequence[DiffDataSample | dict]): predict outputs
-                with ``change_type``, ``meta`` and ``delta_attention_maps``.
+                with ``change_type``, ``meta`` and ``delta_attention``.
         """
         for sample in data_samples:
             change_type = sample.get('change_type')
             meta = sample.get('meta') or {}
-            maps = sample.get('delta_attention_maps')
+            attention = sample.get('delta_attention')
             result = dict(pair_id=str(sample.get('pair_id')),
                           change_type=change_type, points=[])
             wanted = self.images.get(change_type)
@@ -148,9 +150,11 @@ class PointingGameMetric(ReportMetric):
                 result['skip'] = 'no_change'
             elif not any(box for _, box in boxes):
                 result['skip'] = 'no_box'
-            elif maps is None:
+            elif attention is None:
                 result['skip'] = 'no_attention'
             else:
+                # Weights, not rescaled: their sums measure attention mass.
+                maps = delta_attention_maps(attention, rescale=False)
                 for name, box in boxes:
                     if box:
                         result['points'].append(point_in_box(

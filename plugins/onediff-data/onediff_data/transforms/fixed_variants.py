@@ -20,7 +20,8 @@ class FixedVariants(BaseTransform):
     ``ColorJitterPair``). ``num_variants=1`` makes the augmentation a fixed
     function of the sample; ``None`` runs the transforms untouched (new
     draws on every visit, as without the wrapper), so that a config can
-    switch K with ``--cfg-options``.
+    switch K with ``--cfg-options``. :meth:`draws_per_visit` tells a
+    feature cache which of the two it is.
 
     Required keys: those of ``transforms``, and ``id_key``. Added key:
     ``variant``.
@@ -46,6 +47,19 @@ class FixedVariants(BaseTransform):
         self.num_variants = num_variants
         self.seed = int(seed)
         self.id_key = id_key
+
+    @classmethod
+    def draws_per_visit(cls, args, draws):
+        """Whether a FixedVariants with constructor ``args`` (a config dict
+        or a built one's attributes) draws new random numbers on every
+        visit: never with an int ``num_variants`` (K fixed draws per
+        sample); with None, where an inner transform does (``draws(t)``
+        asks about one)."""
+        if args.get('num_variants') is not None:
+            return False
+        inner = args.get('transforms') or ()
+        inner = getattr(inner, 'transforms', inner)  # a built Compose
+        return any(draws(t) for t in inner)
 
     def transform(self, results):
         if self.id_key not in results:
