@@ -3,7 +3,7 @@ import torch
 
 from onediff_kit.cache.feature_cache import FeatureCache
 from onediff_kit.config_check import ConfigError
-from onediff_kit.models.bases import BaseEncoder
+from onediff_kit.contracts import BaseEncoder
 from onediff_kit.registry import MODELS
 
 WRAPPED = 'encoder.'

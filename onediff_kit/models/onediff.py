@@ -260,7 +260,7 @@ class OneDiff(BaseModel):
             with ``need_attention`` where the delta module exposes it,
             ``delta_attention``: a dict of the pair's ``weights`` (as the
             module returned them) and their layout, ``memory_shapes`` and
-            ``memory_groups`` (see :class:`~onediff_kit.models.bases.
+            ``memory_groups`` (see :class:`~onediff_kit.contracts.
             DeltaOutput`); :func:`~onediff_kit.visualization.
             delta_attention_maps` turns it into heat maps.
         """
