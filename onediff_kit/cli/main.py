@@ -3,6 +3,7 @@ import argparse
 import importlib
 import sys
 
+from onediff_kit.quiet import quiet_third_party
 from onediff_kit.version import __version__
 
 # Each module defines add_parser(subparsers) and sets `func` on its parser.
@@ -22,13 +23,29 @@ def build_parser():
         description='Image difference captioning toolkit (OneDiff).')
     parser.add_argument(
         '--version', action='version', version=f'onediff_kit {__version__}')
+    parser.add_argument(
+        '--verbose', action='store_true',
+        help='show third-party warnings and log lines (hidden by default); '
+        'also accepted after the command')
     subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).add_parser(subparsers)
+    for command in subparsers.choices.values():
+        try:
+            command.add_argument('--verbose', action='store_true',
+                                 default=argparse.SUPPRESS,
+                                 help='show third-party warnings and log '
+                                 'lines')
+        except argparse.ArgumentError:
+            pass  # the command has its own --verbose
     return parser
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Before the sub-command modules and plugins import the libraries that
+    # warn on import (mmcv-lite, transformers).
+    quiet_third_party(verbose='--verbose' in argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, 'func', None):
