@@ -3,10 +3,12 @@ import argparse
 import importlib
 import sys
 
+from onediff_kit.extras import missing_extra
 from onediff_kit.quiet import quiet_third_party
 from onediff_kit.version import __version__
 
-# Each module defines add_parser(subparsers) and sets `func` on its parser.
+# Each module defines add_parser(subparsers) and sets `func` on its parser,
+# and `extras` (setup.py's optional extras it needs) where it has any.
 SUBCOMMAND_MODULES = [
     'onediff_kit.cli.list_components',
     'onediff_kit.cli.data',
@@ -51,6 +53,11 @@ def main(argv=None):
     if not getattr(args, 'func', None):
         parser.print_help()
         return 2
+    for extra in getattr(args, 'extras', ()):
+        message = missing_extra(extra, f'onediff {args.command}')
+        if message:  # before anything loads
+            print(f'error: {message}', file=sys.stderr)
+            return 1
     import onediff_kit
     onediff_kit.init()  # plugins, safe checkpoint loading
     return args.func(args) or 0

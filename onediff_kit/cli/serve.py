@@ -98,4 +98,4 @@ def add_parser(subparsers):
                    '0 = none)')
     p.add_argument('--examples-generator', default='SynthDiffGenerator',
                    help='registered generator that draws the example pairs')
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, extras=('web',))
