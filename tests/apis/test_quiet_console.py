@@ -40,6 +40,9 @@ def noisy(tiny, tmp_path_factory):
 def _onediff(noisy, *args):
     env_path = [noisy['folder'], str(REPO)] + sys.path
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(env_path))
+    # Set by quiet_third_party when a test calls main() in this process.
+    for name in ('TRANSFORMERS_VERBOSITY', 'TOKENIZERS_PARALLELISM'):
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, '-m', 'onediff_kit.cli.main', *args],
         capture_output=True, text=True, timeout=300, env=env)
