@@ -7,9 +7,10 @@ transformers' notices. :func:`quiet_third_party` hides them for a whole
 process (the ``onediff`` command and the tools call it first, before the
 imports that warn, unless ``--verbose``); :func:`quiet_build` hides them
 around one build (the Python API, which must not change a process's global
-filters). Warnings raised in onediff_kit's own modules and in plugins named
-``onediff*``, and any warning whose text names onediff (e.g. a plugin
-contract's deprecation, attributed to the plugin's module), always show.
+filters). Only warnings attributed to :data:`THIRD_PARTY_PACKAGES` are
+hidden: those of onediff_kit, its plugins and the user's own modules show,
+and so does any warning whose text names onediff (e.g. a plugin contract's
+deprecation).
 """
 import contextlib
 import logging
@@ -24,8 +25,18 @@ LIBRARY_WARNINGS = (
 THIRD_PARTY_LOGGERS = ('transformers', 'huggingface_hub', 'timm', 'urllib3',
                        'httpx', 'gradio', 'PIL', 'matplotlib', 'peft',
                        'accelerate', 'torch.distributed.elastic')
-# A warning whose module (the frame it is attributed to) is not ours.
-_NOT_OURS = r'(?!onediff|__main__)'
+# The packages onediff_kit runs on (setup.py's requirements and extras, and
+# theirs): a warning attributed to one of their modules is not the user's.
+# A user's own modules (a config's custom_imports) keep their warnings.
+THIRD_PARTY_PACKAGES = (
+    'torch', 'torchvision', 'mmengine', 'mmcv', 'mmpretrain', 'transformers',
+    'tokenizers', 'huggingface_hub', 'safetensors', 'timm', 'pluggy',
+    'einops', 'pycocoevalcap', 'numpy', 'PIL', 'tqdm', 'skimage', 'sklearn',
+    'scipy', 'matplotlib', 'pkg_resources', 'setuptools', 'importlib',
+    'gradio', 'gradio_client', 'starlette', 'fastapi', 'uvicorn', 'httpx',
+    'pydantic', 'peft', 'accelerate', 'xformers', 'tensorboard',
+    'multiprocessing', 'cv2')
+_THIRD_PARTY = r'(%s)(\.|$)' % '|'.join(THIRD_PARTY_PACKAGES)
 
 
 def quiet_third_party(verbose=False):
@@ -39,7 +50,7 @@ def quiet_third_party(verbose=False):
         return
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
     os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')
-    warnings.filterwarnings('ignore', module=_NOT_OURS)
+    warnings.filterwarnings('ignore', module=_THIRD_PARTY)
     for message in LIBRARY_WARNINGS:  # whatever frame they are raised in
         warnings.filterwarnings('ignore', message=message)
     # Inserted last, so checked first.

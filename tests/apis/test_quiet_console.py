@@ -10,14 +10,20 @@ import pytest
 from ..engine.engine_config import REPO
 
 NOISY_MODULE = textwrap.dedent('''
-    """A third-party module that warns and logs when imported."""
+    """A module of the user's that imports a library that warns (mmcv-lite),
+    warnings as a library raises them, a library's log line and a warning
+    of its own."""
     import logging
     import warnings
 
     import mmcv.cnn.bricks.transformer  # mmcv-lite's import-time warning
 
-    warnings.warn('noisy library: a UserWarning', UserWarning)
-    warnings.warn('noisy library: a FutureWarning', FutureWarning)
+    # As a library module raises them (attributed to itself).
+    for category in (UserWarning, FutureWarning):
+        warnings.warn_explicit(
+            f'noisy library: a {category.__name__}', category,
+            'transformers/noisy.py', 1, module='transformers.noisy')
+    warnings.warn("noisy_third_party: the user's own warning")
     logging.getLogger('transformers.noisy').warning(
         'noisy library: a transformers log line')
 ''')
@@ -60,6 +66,7 @@ def test_commands_hide_third_party_noise(noisy, image_files):
     assert run.stdout.strip()  # the caption
     for noise in NOISES:
         assert noise not in run.stderr + run.stdout, run.stderr
+    assert "noisy_third_party: the user's own warning" in run.stderr
 
 
 @pytest.mark.parametrize('where', ['before', 'after'])
