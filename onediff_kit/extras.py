@@ -48,3 +48,46 @@ def require_extra(extra, what):
     message = missing_extra(extra, what)
     if message:
         raise MissingExtraError(message)
+
+
+def config_extras(cfg):
+    """The extras a config needs: ``lora`` for a ``lora`` adapter dict,
+    ``xformers`` for ``attn_backend='xformers'``, ``tensorboard`` for a
+    ``TensorboardVisBackend``.
+
+    Args:
+        cfg (dict | mmengine.Config): the whole config.
+
+    Returns:
+        list[str]: sorted extra names.
+    """
+    needed = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            if isinstance(node.get('lora'), dict):
+                needed.add('lora')
+            if node.get('attn_backend') == 'xformers':
+                needed.add('xformers')
+            if 'Tensorboard' in str(node.get('type', '')):
+                needed.add('tensorboard')
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg)  # a Config
+    return sorted(needed)
+
+
+def require_config_extras(cfg, what):
+    """Raise :class:`MissingExtraError` (one line) for the first extra the
+    config needs that is not installed; call it before building a model.
+
+    Args:
+        cfg (dict | mmengine.Config): the whole config.
+        what (str): what is about to run, e.g. the config's file name.
+    """
+    for extra in config_extras(cfg):
+        require_extra(extra, what)

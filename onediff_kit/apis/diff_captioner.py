@@ -18,6 +18,7 @@ import torch
 from onediff_kit.apis.build import (CaptionerError, build_inference_dataset,
                                     load_config, resolve_device)
 from onediff_kit.data.image_inputs import is_path, to_rgb_array
+from onediff_kit.extras import require_config_extras
 from onediff_kit.quiet import quiet_build
 from onediff_kit.runtime import init
 
@@ -82,6 +83,7 @@ class DiffCaptioner:
         from onediff_kit.registry import MODELS
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
+        require_config_extras(self.cfg, f'config {self.config_name}')
         # A training speed setting: captioning never writes features to disk.
         model_cfg = dict(self.cfg.model, feature_cache=None)
         try:

@@ -46,3 +46,35 @@ def test_every_extra_is_one_of_setup_py():
     setup = (Path(__file__).resolve().parents[2] / 'setup.py').read_text()
     for extra in extras.EXTRA_MODULES:
         assert f"'{extra}':" in setup, extra
+
+
+def test_config_extras_found_anywhere_in_the_config():
+    cfg = dict(model=dict(decoder=dict(type='HFCausalLMDecoder',
+                                       lora=dict(r=4)),
+                          delta=dict(attn_backend='xformers')),
+               visualizer=dict(vis_backends=[
+                   dict(type='LocalVisBackend'),
+                   dict(type='TensorboardVisBackend')]))
+    assert extras.config_extras(cfg) == ['lora', 'tensorboard', 'xformers']
+    assert extras.config_extras(dict(model=dict(lora=None))) == []
+
+
+def test_caption_with_a_lora_config_needs_peft_before_loading(
+        without, tmp_path, capsys):
+    """The captioner checks the config's extras before it builds (and
+    loads) the model: one line, no traceback."""
+    without('peft')
+    config = tmp_path / 'lora.py'
+    config.write_text("model = dict(type='OneDiff', decoder=dict("
+                      "type='HFCausalLMDecoder', lora=dict(r=4)))\n")
+    ckpt = tmp_path / 'model.pth'
+    ckpt.write_bytes(b'not read')
+    image = tmp_path / 'a.png'
+    from PIL import Image
+    Image.new('RGB', (8, 8)).save(image)
+    code = main(['caption', str(image), str(image), '--config', str(config),
+                 '--checkpoint', str(ckpt), '--device', 'cpu'])
+    err = capsys.readouterr().err
+    assert code != 0 and err.count('\n') == 1, err
+    assert "needs the optional extra [lora]" in err
+    assert "pip install 'onediff_kit[lora]'" in err
