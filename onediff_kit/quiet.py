@@ -5,12 +5,11 @@ can do nothing about: mmcv-lite's missing ``MultiScaleDeformableAttention``
 (a CUDA op no onediff_kit model uses), starlette's and torch's deprecations,
 transformers' notices. :func:`quiet_third_party` hides them for a whole
 process (the ``onediff`` command and the tools call it first, before the
-imports that warn, unless ``--verbose``); :func:`quiet_build` hides them
-around one build (the Python API, which must not change a process's global
-filters). Only warnings attributed to :data:`THIRD_PARTY_PACKAGES` are
-hidden: those of onediff_kit, its plugins and the user's own modules show,
-and so does any warning whose text names onediff (e.g. a plugin contract's
-deprecation).
+imports that warn, unless ``--verbose``); :func:`quiet_build` hides
+mmcv-lite's warning and mmengine's INFO records around one build (the
+Python API, which must not change a process's global filters). Only warnings attributed to :data:`THIRD_PARTY_PACKAGES` are
+hidden: those of onediff_kit, its plugins (a plugin contract's deprecation,
+attributed to the plugin's module) and the user's own modules show.
 """
 import contextlib
 import logging
@@ -53,8 +52,6 @@ def quiet_third_party(verbose=False):
     warnings.filterwarnings('ignore', module=_THIRD_PARTY)
     for message in LIBRARY_WARNINGS:  # whatever frame they are raised in
         warnings.filterwarnings('ignore', message=message)
-    # Inserted last, so checked first.
-    warnings.filterwarnings('default', message=r'(?s).*onediff')
     for name in THIRD_PARTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
 
