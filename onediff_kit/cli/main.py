@@ -33,14 +33,22 @@ def build_parser():
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).add_parser(subparsers)
     for command in subparsers.choices.values():
-        try:
-            command.add_argument('--verbose', action='store_true',
-                                 default=argparse.SUPPRESS,
-                                 help='show third-party warnings and log '
-                                 'lines')
-        except argparse.ArgumentError:
-            pass  # the command has its own --verbose
+        _accept_verbose(command)
     return parser
+
+
+def _accept_verbose(parser):
+    """Let ``--verbose`` follow a (nested) command too; main() reads it."""
+    try:
+        parser.add_argument('--verbose', action='store_true',
+                            default=argparse.SUPPRESS,
+                            help='show third-party warnings and log lines')
+    except argparse.ArgumentError:
+        pass  # the command has its own --verbose
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _accept_verbose(command)
 
 
 def main(argv=None):
