@@ -25,7 +25,9 @@ def init():
       ``--resume``, ``init_cfg=dict(type='Pretrained')``) through
       :func:`onediff_kit.checkpoint.load_local` (``weights_only=True`` with
       clear errors), by mmengine's own extension point
-      ``CheckpointLoader.register_scheme``.
+      ``CheckpointLoader.register_scheme``;
+    - gives this process and its dataloader workers one ``pymp-*`` folder
+      (:func:`share_multiprocessing_tempdir`).
 
     mmengine's registries are left as they are.
     """
@@ -38,10 +40,24 @@ def init():
             from onediff_kit.checkpoint import enable_safe_checkpoint_loading
             from onediff_kit.plugin_manager import load_plugins
             enable_safe_checkpoint_loading()
+            share_multiprocessing_tempdir()
             load_plugins()
             _state['done'] = True
         finally:
             _state['running'] = False
+
+
+def share_multiprocessing_tempdir():
+    """Create this process's multiprocessing temp folder (``pymp-*``) now.
+
+    Child processes copy their parent's multiprocessing config, so
+    dataloader workers started later use this folder instead of making
+    their own; persistent workers are terminated at exit before they could
+    remove theirs, which left empty ``pymp-*`` folders behind. The folder
+    made here is removed when this process exits normally.
+    """
+    import multiprocessing.util
+    multiprocessing.util.get_temp_dir()
 
 
 def is_initialized():

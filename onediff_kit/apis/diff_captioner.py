@@ -19,6 +19,8 @@ import torch
 from onediff_kit.apis.build import (CaptionerError, build_inference_dataset,
                                     load_config, resolve_device)
 from onediff_kit.data.image_inputs import is_path, to_rgb_array
+from onediff_kit.extras import require_config_extras
+from onediff_kit.quiet import quiet_build
 from onediff_kit.runtime import init
 
 
@@ -71,7 +73,9 @@ class DiffCaptioner:
         self.task = task
         self.prompt = prompt
         self.batch_size = _positive_int(batch_size, 'batch_size')
-        with DefaultScope.overwrite_default_scope('onediff_kit'):
+        # quiet_build: mmengine's INFO lines go to a logger, not the console
+        with DefaultScope.overwrite_default_scope('onediff_kit'), \
+                quiet_build():
             self.model = self._build_model(strict)
             self.dataset = build_inference_dataset(self.cfg,
                                                    self.config_name)
@@ -81,7 +85,7 @@ class DiffCaptioner:
         if not osp.isfile(self.checkpoint):
             raise FileNotFoundError(f'checkpoint {self.checkpoint} not found')
         from onediff_kit.cache import without_feature_cache
-
+        require_config_extras(self.cfg, f'config {self.config_name}')
         # A training speed setting: captioning never writes features to disk.
         model_cfg = dict(self.cfg.model, encoder=without_feature_cache(
             self.cfg.model.encoder))

@@ -1,4 +1,5 @@
-"""``onediff cache info|clear DIR``: inspect or empty a feature cache."""
+"""``onediff cache info|clear [--stale] DIR``: inspect or empty a feature
+cache, or remove only what interrupted writers left."""
 import json
 import os
 import os.path as osp
@@ -42,7 +43,7 @@ def run_info(args):
             line += f', autocast {meta["autocast"][1]}'
         if r['leftovers']:
             line += (f', {r["leftovers"]} temporary files of an interrupted '
-                     'writer (ignored; `clear` removes them)')
+                     'writer (ignored; `clear --stale` removes them)')
         print(line)
     return 0
 
@@ -51,6 +52,8 @@ def run_clear(args):
     from onediff_kit.cache import cache_summary
     if not _check_dir(args.dir, 'clear'):
         return 2
+    if args.stale:
+        return _clear_stale(args)
     rows = cache_summary(args.dir)
     for r in rows:
         shutil.rmtree(osp.join(args.dir, r['namespace']))
@@ -64,6 +67,20 @@ def run_clear(args):
     return 0
 
 
+def _clear_stale(args):
+    from onediff_kit.cache.stale import stale_temp_files
+    removed = 0
+    for path in stale_temp_files(args.dir, min_age=args.min_age):
+        try:
+            os.remove(path)
+            removed += 1
+        except FileNotFoundError:  # removed meanwhile
+            pass
+    print(f'cleared {removed} temporary files of interrupted writers from '
+          f'{args.dir}; the cached entries stay')
+    return 0
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         'cache', help='inspect or clear a feature cache (CachedEncoder)',
@@ -74,7 +91,18 @@ def add_parser(subparsers):
     info.add_argument('dir')
     info.add_argument('--json', action='store_true')
     info.set_defaults(func=run_info)
-    clear = sub.add_parser('clear', help='delete every cached feature')
+    clear = sub.add_parser(
+        'clear', help='delete every cached feature (--stale: only the '
+        'temporary files of interrupted writers)')
     clear.add_argument('dir')
+    clear.add_argument(
+        '--stale', action='store_true',
+        help='remove only temporary files whose writer process is gone, or '
+        'older than --min-age; entries and running writers stay')
+    clear.add_argument(
+        '--min-age', type=float, default=3600.0, metavar='SECONDS',
+        help='with --stale: a temporary file this old is stale even if a '
+        'process with its writer\'s pid runs (pid reuse, another machine; '
+        'default: 3600)')
     clear.set_defaults(func=run_clear)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)

@@ -13,10 +13,8 @@ handler its own level; :func:`runner_console` hands the Runner a
 filtered and the log file is untouched.
 """
 import contextlib
-import os
 import re
 import sys
-import warnings
 
 # Records never worth a console line: mmengine's loops say this each time
 # a stage's (finite) dataloader restarts, which the multi-stage loop does
@@ -27,10 +25,6 @@ DROPPED_RECORDS = ('Reach the end of the dataloader', )
 LIBRARY_RECORDS = ('"FileClient" will be deprecated',
                    '"HardDiskBackend" is the alias of "LocalBackend"',
                    'has no metainfo. ``dataset_meta`` in visualizer')
-# Python warnings of the same kind (shown with --verbose).
-LIBRARY_WARNINGS = (
-    r'Fail to import ``MultiScaleDeformableAttention``',  # mmcv-lite
-)
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')
 _HEADER = re.compile(r'^\S+ \S+ - \S+ - (DEBUG|INFO|WARNING|ERROR|CRITICAL)'
                      r' - ')
@@ -76,14 +70,10 @@ class ConsoleStream:
 
 
 def quiet_libraries(verbose):
-    """Unless ``verbose``: no huggingface tokenizers fork warning (its
-    parallelism is off; the tokenizer here encodes short captions) and no
-    :data:`LIBRARY_WARNINGS`."""
-    if verbose:
-        return
-    os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
-    for message in LIBRARY_WARNINGS:
-        warnings.filterwarnings('ignore', message=message)
+    """Unless ``verbose``, no third-party warnings or log lines on the
+    console (:func:`onediff_kit.quiet.quiet_third_party`)."""
+    from onediff_kit.quiet import quiet_third_party
+    quiet_third_party(verbose)
 
 
 @contextlib.contextmanager

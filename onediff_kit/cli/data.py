@@ -167,11 +167,12 @@ def run_import(args):
         print(f'error: {args.format}: {exc}', file=sys.stderr)
         return 2
     root = Path(args.root if args.root is not None else args.src)
-    records, missing, outside = [], [], 0
+    records, missing, outside = [], [], []
     for rec in result.records:
         issues = validate_record(rec, root, check_files=True)
-        if any('outside the root' in r for _, r in issues):
-            outside += 1
+        escapes = [r for _, r in issues if 'outside the root' in r]
+        if escapes:
+            outside.append(f'pair {rec.get("pair_id")!r}: {escapes[0]}')
             continue
         if issues:
             missing.append(rec)
@@ -186,8 +187,8 @@ def run_import(args):
     for note in result.notes:
         print(f'  note: {note}')
     if outside:
-        print(f'  dropped {outside} pairs whose image path leaves the root '
-              f'{root}')
+        print(f'  dropped {len(outside)} pairs whose image path leaves the '
+              f'root {root} (first: {outside[0]})')
     if missing:
         print(_missing_hint(missing, root, args.drop_missing))
     if not records:

@@ -84,4 +84,6 @@ def loading_errors():
     from onediff_kit.apis import CaptionerError
     from onediff_kit.apis.pretrained_folder import PretrainedError
     from onediff_kit.checkpoint import UnsafeCheckpointError
-    return (CaptionerError, PretrainedError, UnsafeCheckpointError)
+    from onediff_kit.extras import MissingExtraError
+    return (CaptionerError, PretrainedError, UnsafeCheckpointError,
+            MissingExtraError)

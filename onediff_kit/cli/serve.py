@@ -100,4 +100,4 @@ def add_parser(subparsers):
                    help='registered generator that draws the example pairs '
                    '(default: the one registered; `onediff list --kind '
                    'generator`)')
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, extras=('web',))

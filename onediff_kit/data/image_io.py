@@ -34,6 +34,14 @@ class ImageReadError(OSError):
 def resolve_in_root(path, root=None):
     """Join ``path`` to ``root`` and refuse a result outside ``root``.
 
+    Both sides are resolved (``os.path.realpath``), so a root reached through
+    a symlink (``data/clevr -> /mnt/datasets/clevr``) holds its images. A
+    path that only descends from the root (no ``..``; an absolute path
+    spelled under the root) may also follow the symlinks placed inside the
+    root, e.g. an ``images`` folder linked from another disk: whoever put
+    the link there chose where it points. A ``..`` or an absolute path is
+    accepted only when its resolved target lies inside the resolved root.
+
     Args:
         path (str | Path): a path relative to ``root`` (an absolute path is
             accepted only when it lies inside ``root``).
@@ -50,9 +58,24 @@ def resolve_in_root(path, root=None):
         return Path(path)
     root_real = Path(os.path.realpath(root))
     full = Path(os.path.realpath(Path(root) / path))
-    if full != root_real and root_real not in full.parents:
-        raise ImageReadError(path, f'path escapes the data root {root}')
-    return full
+    if full == root_real or root_real in full.parents:
+        return full
+    if _descends(path, root):
+        return full
+    raise ImageReadError(path, f'path escapes the data root {root}')
+
+
+def _descends(path, root):
+    """Whether ``path`` names an entry below ``root`` by its spelling alone:
+    relative without ``..``, or absolute under the root's absolute form."""
+    path = Path(path)
+    if path.is_absolute():
+        root_abs = Path(os.path.abspath(root))
+        try:
+            path = path.relative_to(root_abs)
+        except ValueError:
+            return False
+    return bool(path.parts) and '..' not in path.parts
 
 
 def _to_rgb(img):

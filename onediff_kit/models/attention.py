@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
 
+from onediff_kit.extras import require_extra
 from onediff_kit.registry import ATTENTION_BACKENDS
 
 # (device type, dtype) -> resolved backend name for 'auto'
@@ -127,6 +128,7 @@ class XFormersAttention:
             raise RuntimeError(
                 'attention backend "xformers" runs on CUDA only; set '
                 'attn_backend="sdpa" (or "auto") for CPU.')
+        require_extra('xformers', 'attention backend "xformers"')
         import xformers.ops as xops
         b, h, lq, _ = q.shape
         lk = k.shape[-2]

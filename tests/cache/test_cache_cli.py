@@ -3,7 +3,7 @@ import json
 
 import torch
 
-from onediff_kit.cache import FeatureCache
+from onediff_kit.cache import FeatureCache, cache_summary
 from onediff_kit.cli.main import main as onediff
 
 
@@ -44,3 +44,44 @@ def test_refuses_a_directory_that_is_no_cache(tmp_path, capsys):
     assert 'is not a feature cache' in capsys.readouterr().err
     assert (tmp_path / 'keep.txt').exists()
     assert onediff(['cache', 'info', str(tmp_path / 'missing')]) == 2
+
+
+def _dead_pid():
+    """A pid that runs no process here (a child that has exited)."""
+    import subprocess
+    import sys
+    child = subprocess.run([sys.executable, '-c', 'import os; '
+                            'print(os.getpid())'], capture_output=True,
+                           text=True, check=True)
+    return int(child.stdout)
+
+
+def test_clear_stale_removes_only_interrupted_writers(tmp_path, capsys):
+    import os
+    import time
+    root = tmp_path / 'cache'
+    fill(root)
+    entries = sorted(p for p in root.rglob('*.npy') if '.tmp.' not in p.name)
+    folder = entries[0].parent
+    dead = folder / f'{entries[0].name}.tmp.{_dead_pid()}.0a1b2c3d.npy'
+    live = folder / f'{entries[0].name}.tmp.{os.getpid()}.0a1b2c3e.npy'
+    old = folder / f'{entries[0].name}.tmp.{os.getpid()}.0a1b2c3f.npy'
+    meta = root / next(root.glob('*/meta.json')).parent.name / \
+        f'meta.json.tmp.{_dead_pid()}.0a1b2c40'
+    for path in (dead, live, old, meta):
+        path.write_bytes(b'half an entry')
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+
+    assert onediff(['cache', 'info', str(root)]) == 0
+    assert '4 temporary files' in capsys.readouterr().out
+    assert onediff(['cache', 'clear', '--stale', str(root)]) == 0
+    assert 'cleared 3 temporary files' in capsys.readouterr().out
+    assert not dead.exists() and not old.exists() and not meta.exists()
+    assert live.exists()  # this process, writing right now
+    assert all(p.exists() for p in entries)  # the cache stays
+    assert [r['entries'] for r in cache_summary(str(root))] == [6]
+    # A shorter --min-age takes the live-looking one too.
+    assert onediff(['cache', 'clear', '--stale', '--min-age', '0',
+                    str(root)]) == 0
+    assert not live.exists()

@@ -96,3 +96,27 @@ def test_path_outside_root_refused(tmp_path):
         read_image('../secret.png', root=root)
     with pytest.raises(ImageReadError, match='escapes the data root'):
         read_image(str(tmp_path / 'secret.png'), root=root)
+
+
+def test_symlinked_root_and_linked_folders_are_inside(tmp_path):
+    """Datasets symlinked into ``data/`` (OpenMMLab's habit), and image
+    folders linked from another disk, are read; a ``..`` or an absolute path
+    through or past a link still escapes."""
+    elsewhere = tmp_path / 'disk2'
+    (elsewhere / 'images').mkdir(parents=True)
+    Image.new('RGB', (4, 4)).save(elsewhere / 'images' / 'a.png')
+    Image.new('RGB', (4, 4)).save(tmp_path / 'secret.png')
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'set').symlink_to(elsewhere)  # the root is a link
+    assert read_image('images/a.png', root=tmp_path / 'data' / 'set').size \
+        == (4, 4)
+    root = tmp_path / 'root'
+    root.mkdir()
+    (root / 'images').symlink_to(elsewhere / 'images')  # a linked folder
+    assert read_image('images/a.png', root=root).size == (4, 4)
+    assert read_image(str(root / 'images' / 'a.png'), root=root).size == (
+        4, 4)
+    for escape in ('images/../../secret.png', '../secret.png',
+                   str(elsewhere / 'images' / 'a.png')):
+        with pytest.raises(ImageReadError, match='escapes the data root'):
+            read_image(escape, root=root)

@@ -255,3 +255,79 @@ def test_import_that_keeps_nothing_fails_and_points_at_root(shared_data,
     assert '--root must be the folder that holds the images' in captured.out
     assert (f'no pair kept from {shared_data / "image-editing-request"} '
             f'with images under --root {root}') in captured.err
+
+
+def _clevr_change_upstream(src, image_dirs):
+    """A tiny CLEVR-Change folder with real PNGs, ``image_dirs[name]`` the
+    place each image folder lives (linked into ``src`` if elsewhere)."""
+    from PIL import Image
+    src.mkdir(parents=True, exist_ok=True)
+    files = dict(images='CLEVR_default_{:06d}.png',
+                 sc_images='CLEVR_semantic_{:06d}.png',
+                 nsc_images='CLEVR_nonsemantic_{:06d}.png')
+    for name, pattern in files.items():
+        image_dirs[name].mkdir(parents=True, exist_ok=True)
+        for i in range(3):
+            Image.new('RGB', (8, 8), (40 * i, 0, 0)).save(
+                image_dirs[name] / pattern.format(i))
+        if image_dirs[name] != src / name:
+            (src / name).symlink_to(image_dirs[name])
+    names = [files['images'].format(i) for i in range(3)]
+    (src / 'change_captions.json').write_text(
+        json.dumps({n: ['the red cube moved'] for n in names}))
+    (src / 'no_change_captions.json').write_text(
+        json.dumps({n: ['nothing changed'] for n in names}))
+    (src / 'splits.json').write_text(json.dumps(dict(train=[0, 1], val=[2],
+                                                     test=[])))
+    (src / 'type_mapping.json').write_text(json.dumps({'move': names}))
+
+
+def test_clevr_change_through_symlinks_imports_and_loads(tmp_path, capsys):
+    """``data/clevr -> elsewhere`` with image folders on a third disk:
+    every pair is imported and the dataset reads both images."""
+    from onediff_kit.registry import DATASETS
+    real = tmp_path / 'disk1' / 'clevr'
+    disk2 = tmp_path / 'disk2'
+    _clevr_change_upstream(real, dict(images=disk2 / 'images',
+                                      sc_images=disk2 / 'sc_images',
+                                      nsc_images=real / 'nsc_images'))
+    (tmp_path / 'data').mkdir()
+    linked = tmp_path / 'data' / 'clevr'
+    linked.symlink_to(real)
+    out = tmp_path / 'manifest.jsonl'
+    assert main(['data', 'import', 'clevr-change', '--src', str(linked),
+                 '--root', str(linked), '--out', str(out)]) == 0
+    assert 'leaves the root' not in capsys.readouterr().out
+    records = load_manifest(out)
+    assert len(records) == 6
+    ds = DATASETS.build(dict(
+        type='DiffCaptionDataset', ann_file=str(out), data_root=str(linked),
+        split='train', caption_pick='first', prompts=dict(),
+        pipeline=[dict(type='LoadImagePair'), dict(type='PackDiffInputs')]))
+    assert len(ds) == 4 and ds[0]['inputs'].shape == (2, 3, 8, 8)
+
+
+def test_escape_from_a_linked_root_names_the_record(tmp_path):
+    """Through a symlinked root, a manifest path with ``..`` or an absolute
+    path outside still escapes; the problem names the line and the key."""
+    real = tmp_path / 'disk1' / 'clevr'
+    _clevr_change_upstream(real, {d: real / d for d in (
+        'images', 'sc_images', 'nsc_images')})
+    (tmp_path / 'disk1' / 'secret.png').write_bytes(b'x')
+    (tmp_path / 'data').mkdir()
+    linked = tmp_path / 'data' / 'clevr'
+    linked.symlink_to(real)
+    good = dict(pair_id='ok', before='images/CLEVR_default_000000.png',
+                after='sc_images/CLEVR_semantic_000000.png',
+                captions=['a'], split='train', task='t')
+    lines = [good,
+             dict(good, pair_id='up', before='../secret.png'),
+             dict(good, pair_id='abs', after=str(tmp_path / 'disk1' /
+                                                  'secret.png'))]
+    manifest = linked / 'manifest.jsonl'
+    manifest.write_text(''.join(json.dumps(r) + '\n' for r in lines))
+    records, problems = check_manifest(manifest, root=linked)
+    assert [r['pair_id'] for r in records] == ['ok']
+    by_line = {p.line: p.reason for p in problems}
+    assert '"before" path outside the root: ../secret.png' in by_line[2]
+    assert '"after" path outside the root' in by_line[3]

@@ -4,6 +4,7 @@ import os
 import torch
 
 from onediff_kit.contracts import BaseDecoder, DecoderOutput
+from onediff_kit.extras import require_extra
 from onediff_kit.registry import MODELS
 
 
@@ -104,6 +105,7 @@ class HFCausalLMDecoder(BaseDecoder):
 
     @staticmethod
     def _add_lora(lm, lora):
+        require_extra('lora', 'decoder.lora')
         from peft import LoraConfig, get_peft_model
         known = {'r', 'alpha', 'dropout', 'target_modules', 'bias'}
         unknown = set(lora) - known
