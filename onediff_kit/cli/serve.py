@@ -87,7 +87,7 @@ def _serve(args, examples_dir):
     service = CaptionService(captioner, max_queue=args.max_queue)
     app = build_app(service, examples, max_queue=args.max_queue,
                     allowed_paths=[examples_dir])
-    import uvicorn
+    from onediff_kit.web.server import run_server
 
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit
     # it lets run() remove the server's temporary folder.
@@ -95,7 +95,7 @@ def _serve(args, examples_dir):
     print(f'serving {describe_model(args)} on '
           f'http://{args.host}:{args.port}/  (JSON: POST /api/caption; '
           'Ctrl+C stops)', flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
+    run_server(app, args.host, args.port)
     return 0
 
 

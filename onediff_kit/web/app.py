@@ -196,11 +196,14 @@ def build_app(service, examples=(), max_queue=8,
             its images again.
 
     Returns:
-        fastapi.FastAPI: run it with uvicorn.
+        fastapi.FastAPI: run it with uvicorn; set its
+        ``state.page_stop_event`` when it stops, which ends open pages'
+        streams.
     """
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
     from starlette.exceptions import StarletteDeprecationWarning
+    from starlette.routing import Mount
     from fastapi import FastAPI, File, Form, UploadFile
     from fastapi.responses import JSONResponse
 
@@ -257,7 +260,14 @@ def build_app(service, examples=(), max_queue=8,
     page = build_page(service, examples, delete_after_s)
     page.queue(max_size=max_queue, default_concurrency_limit=1,
                api_open=False)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app, page, path='/', footer_links=['api', 'settings'],
         allowed_paths=list(allowed_paths), ssr_mode=False, mcp_server=False,
         max_file_size=max_upload_bytes, show_error=True)
+    # An open page holds a stream (Gradio's heartbeat) that ends when its
+    # app's stop_event is set, as Gradio's own server does when it closes;
+    # whoever stops this app sets it (see cli/serve.py).
+    page_app, = (route.app for route in app.routes
+                 if isinstance(route, Mount))
+    app.state.page_stop_event = page_app.stop_event
+    return app
