@@ -159,13 +159,21 @@ def test_service_refuses_bad_options_before_reading_images(captioner):
     (['--max-queue', '0'], '--max-queue must be at least 1'),
     (['--checkpoint', 'missing.pth'], 'missing.pth not found'),
 ])
-def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message):
+def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message,
+                                                 tmp_path, monkeypatch):
+    import tempfile
+
     from onediff_kit.cli.main import main
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     argv = ['serve', '--config', tiny['config'], '--checkpoint',
             tiny['checkpoint'], *args]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith('onediff serve: error:') and message in err
+    # The server's temp folder, if it made one, is gone, and the process's
+    # temp folder is its own again.
+    assert tempfile.gettempdir() == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nothing_phones_home(captioner, pair, monkeypatch):
