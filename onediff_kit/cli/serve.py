@@ -10,7 +10,12 @@
 The page (Gradio) is at ``http://HOST:PORT/``; scripts post to
 ``/api/caption`` (see docs/captioning.md). It binds to 127.0.0.1 unless
 ``--host`` says otherwise; no share link is made and nothing is downloaded.
+
+Everything the server writes (the example pairs, Gradio's copies of
+uploads and examples, rendered figures, request temp files) lives in one
+temporary folder of its own, removed when it stops (Ctrl+C, SIGTERM).
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -40,11 +45,30 @@ def run(args):
     problem = model_arguments_error(args)
     if problem:
         return _error(problem)
-    examples_dir = tempfile.mkdtemp(prefix='onediff_serve_examples_')
+    with server_temp_folder() as folder:
+        return _serve(args, os.path.join(folder, 'examples'))
+
+
+@contextlib.contextmanager
+def server_temp_folder():
+    """A new temporary folder that this process's temporary files (Python's
+    ``tempfile``, Gradio's cache) go to while the block runs; removed,
+    with all it holds, when the block ends (uvicorn returns on Ctrl+C and
+    SIGTERM)."""
+    folder = tempfile.mkdtemp(prefix='onediff_serve_')
+    saved = tempfile.tempdir, os.environ.get('GRADIO_TEMP_DIR')
+    tempfile.tempdir = folder
+    # Read by gradio when it is imported and when a page is built.
+    os.environ['GRADIO_TEMP_DIR'] = os.path.join(folder, 'gradio')
     try:
-        return _serve(args, examples_dir)
-    finally:  # uvicorn returns on Ctrl+C and SIGTERM
-        shutil.rmtree(examples_dir, ignore_errors=True)
+        yield folder
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop('GRADIO_TEMP_DIR', None)
+        else:
+            os.environ['GRADIO_TEMP_DIR'] = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _serve(args, examples_dir):
@@ -63,15 +87,15 @@ def _serve(args, examples_dir):
     service = CaptionService(captioner, max_queue=args.max_queue)
     app = build_app(service, examples, max_queue=args.max_queue,
                     allowed_paths=[examples_dir])
-    import uvicorn
+    from onediff_kit.web.server import run_server
 
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit
-    # it lets run() remove the examples folder.
+    # it lets run() remove the server's temporary folder.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f'serving {describe_model(args)} on '
           f'http://{args.host}:{args.port}/  (JSON: POST /api/caption; '
           'Ctrl+C stops)', flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
+    run_server(app, args.host, args.port)
     return 0
 
 

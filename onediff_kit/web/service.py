@@ -35,7 +35,8 @@ class CaptionService:
         max_queue (int): requests that may wait for the model; one more is
             refused with :class:`BusyError`.
         max_pixels (int): refuse images whose header claims more pixels
-            (the decompression-bomb guard of ``read_image``).
+            (the decompression-bomb guard of ``read_image``; its default,
+            ``DEFAULT_MAX_PIXELS``, is the limit everywhere).
         max_beams (int): largest beam size a request may ask for.
         max_length (int): largest ``max_length`` a request may ask for.
     """
@@ -66,10 +67,14 @@ class CaptionService:
         return list(self.captioner.task_prompts)
 
     def info(self):
-        """What a client may ask for: tasks with prompts, defaults, limits."""
+        """What a client may ask for: tasks with prompts, defaults, limits.
+
+        The model is named by its files' names: neither the page nor
+        ``/api/info`` shows the server's folders.
+        """
         return dict(
-            config=self.captioner.config_name,
-            checkpoint=self.captioner.checkpoint,
+            config=os.path.basename(self.captioner.config_name),
+            checkpoint=os.path.basename(self.captioner.checkpoint),
             task_prompts=dict(self.captioner.task_prompts),
             default_task=(self.tasks or [None])[0],
             default_num_beams=self.default_num_beams,

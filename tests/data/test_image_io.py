@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from onediff_kit.data import ImageReadError, read_image
+from onediff_kit.data import DEFAULT_MAX_PIXELS, ImageReadError, read_image
 
 
 def _png_claiming(path, w, h):
@@ -78,12 +78,14 @@ def test_broken_files_name_pair_and_path(tmp_path, kind):
 @pytest.mark.parametrize('side', [20000, 9000])
 def test_bomb_refused_before_decoding(tmp_path, side):
     # 20000^2 trips Pillow's own hard limit inside Image.open; 9000^2 is
-    # under it but over ours (64 Mpx). Either way nothing is decoded.
+    # under it but over ours (67,108,864). Either way nothing is decoded.
     _png_claiming(tmp_path / 'bomb.png', side, side)
     with pytest.raises(ImageReadError, match='decompression bomb') as err:
         read_image('bomb.png', root=tmp_path, pair_id='b1')
     assert "pair 'b1'" in str(err.value)
-    with pytest.raises(ImageReadError, match='limit 1000'):
+    # Our limit, never Pillow's own.
+    assert f'limit of {DEFAULT_MAX_PIXELS:,} pixels' in str(err.value)
+    with pytest.raises(ImageReadError, match='limit of 1,000 pixels'):
         _png_claiming(tmp_path / 'small.png', 40, 40)
         read_image('small.png', root=tmp_path, max_pixels=1000)
 

@@ -35,14 +35,19 @@ def _png_header_only(path, width, height):
 @pytest.fixture(scope='session')
 def bad_files(tmp_path_factory):
     """``text`` (a text file named .png), ``bomb`` (a 10,000 x 10,000 PNG
-    header: above our 64 MP limit, below Pillow's own), ``grey_small`` (a
-    50 x 40 grey PNG, unlike the RGB pairs)."""
+    header: above our limit of 67,108,864 pixels, below Pillow's own),
+    ``big_bomb`` (20,000 x 20,000: above Pillow's 178,956,970 too, so
+    Pillow refuses it first), ``grey_small`` (a 50 x 40 grey PNG, unlike
+    the RGB pairs)."""
     folder = tmp_path_factory.mktemp('bad_images')
     text = folder / 'notes.png'
     text.write_text('this is not an image\n')
     bomb = folder / 'bomb.png'
     _png_header_only(bomb, 10000, 10000)
+    big_bomb = folder / 'big_bomb.png'
+    _png_header_only(big_bomb, 20000, 20000)
     grey = folder / 'grey_small.png'
     Image.fromarray(np.random.default_rng(0).integers(
         0, 256, (40, 50), dtype=np.uint8)).save(grey)
-    return dict(text=str(text), bomb=str(bomb), grey_small=str(grey))
+    return dict(text=str(text), bomb=str(bomb), big_bomb=str(big_bomb),
+                grey_small=str(grey))

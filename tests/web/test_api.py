@@ -1,10 +1,12 @@
 """``onediff serve`` without a browser: the JSON route, refusals, the queue.
 """
+import os
 import threading
 
 import numpy as np
 import pytest
 
+from onediff_kit.data.image_io import DEFAULT_MAX_PIXELS
 from onediff_kit.web.service import BusyError, CaptionService, InputError
 
 
@@ -61,11 +63,16 @@ def test_task_prompt_and_figure(client, pair):
     assert base64.b64decode(result['figure_png_base64'])[:4] == b'\x89PNG'
 
 
-def test_info_and_page(client):
+def test_info_and_page(client, tiny):
     info = client.get('/api/info').json()
     assert list(info['task_prompts']) == ['synth_diff', 'real_edit',
                                           'synth_scene']
     assert info['default_num_beams'] == 1
+    assert info['max_pixels'] == DEFAULT_MAX_PIXELS == 67_108_864
+    # The model's files by name, not the server's folders.
+    assert info['config'] == 'tiny_onediff.py'
+    assert info['checkpoint'] == os.path.basename(tiny['checkpoint'])
+    assert os.path.dirname(tiny['checkpoint']) not in str(info)
     page = client.get('/')
     assert page.status_code == 200 and 'onediff' in page.text
 
@@ -73,7 +80,10 @@ def test_info_and_page(client):
 @pytest.mark.parametrize('case, fields, message', [
     ('missing', {}, 'after image missing: give both'),
     ('text', {}, 'before image notes.png: corrupt or truncated image'),
-    ('bomb', {}, 'possible decompression bomb'),
+    # Our one pixel limit, also where Pillow's own refuses first.
+    ('bomb', {}, 'more than the limit of 67,108,864 pixels (possible '
+     'decompression bomb)'),
+    ('big_bomb', {}, 'more than the limit of 67,108,864 pixels'),
     ('pair', dict(beam='abc'), 'beam size must be a whole number'),
     ('pair', dict(beam=99), 'beam size must be a whole number from 1 to 8'),
     ('pair', dict(max_length=0), 'max length must be a whole number'),
@@ -149,13 +159,21 @@ def test_service_refuses_bad_options_before_reading_images(captioner):
     (['--max-queue', '0'], '--max-queue must be at least 1'),
     (['--checkpoint', 'missing.pth'], 'missing.pth not found'),
 ])
-def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message):
+def test_serve_command_line_errors_are_one_line(tiny, capsys, args, message,
+                                                 tmp_path, monkeypatch):
+    import tempfile
+
     from onediff_kit.cli.main import main
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     argv = ['serve', '--config', tiny['config'], '--checkpoint',
             tiny['checkpoint'], *args]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith('onediff serve: error:') and message in err
+    # The server's temp folder, if it made one, is gone, and the process's
+    # temp folder is its own again.
+    assert tempfile.gettempdir() == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nothing_phones_home(captioner, pair, monkeypatch):
