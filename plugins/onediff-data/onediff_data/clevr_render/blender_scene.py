@@ -251,7 +251,7 @@ class Stage:
                           right=-left, above=up, below=-up)
         return dict(
             image_index=index, image_filename=image_name,
-            objects=out,
+            image_size=[width, height], objects=out,
             directions={k: [round(c, 4) for c in v]
                         for k, v in directions.items()},
             camera_location=[round(c, 4) for c in self.camera.location])

@@ -91,3 +91,30 @@ def write_index(out):
     write_json(out / 'splits.json', splits)
     write_json(out / 'type_mapping.json', types)
     return len(change)
+
+
+def scene_truth(root, index):
+    """``meta`` of the semantic pair of a rendered triplet, as the
+    synthetic generator writes it (``changed_object``, ``new``,
+    ``box_before`` / ``box_after`` as fractions of the frame, None where
+    the object is absent); None where ``root`` holds no triplet file for
+    ``index`` (the downloaded release)."""
+    file = triplet_path(root, index)
+    if not file.is_file():
+        return None
+    truth = json.loads(file.read_text())['change']
+    meta = dict(changed_object={k: truth['object'][k] for k in (
+        'shape', 'color', 'material', 'size')},
+                new=truth['new'] if isinstance(truth['new'], str) else None,
+                box_before=None, box_after=None)
+    for image, key, box in (('before', 'index_before', 'box_before'),
+                            ('semantic', 'index_after', 'box_after')):
+        if truth[key] is None:
+            continue
+        scene = json.loads(Path(paths(root, index)[image]['scene'])
+                           .read_text())
+        width, height = scene['image_size']
+        x0, y0, x1, y1 = scene['objects'][truth[key]]['bbox']
+        meta[box] = [round(x0 / width, 4), round(y0 / height, 4),
+                     round(x1 / width, 4), round(y1 / height, 4)]
+    return meta
