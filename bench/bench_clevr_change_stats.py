@@ -1,11 +1,17 @@
-"""How much CLEVR-Change pairs change, rendered against released.
+"""How much CLEVR-Change pairs change: Blender renders, the fast renderer
+and the synthetic generator against the release.
 
 Renders ``--num`` triplets with ``onediff data render clevr-change`` (kept
 in ``--out``; finished ones are reused) and prints, for before vs semantic
 and before vs distractor, the p10 / median / p90 share of pixels that
 differ by more than 20 levels, next to the release's figures. The camera
 and light jitter of :class:`onediff_data.clevr_render.SceneRules` are set
-from this comparison; ``--rules`` tries other values.
+from this comparison; ``--rules`` tries other values. The same triplets
+drawn by the fast renderer (``onediff_data.synth.clevr_view``) and
+``--num`` pairs of each kind of the synthetic generator
+(``SynthDiffGenerator``, 128 px) are measured the same way, and each fast
+image is compared with its Blender render (mean absolute difference in
+levels).
 
 Usage:
     python bench/bench_clevr_change_stats.py --assets DIR --out DIR
@@ -46,13 +52,71 @@ def main(argv=None):
     print(f'{len(indices)} triplets, {args.size}, {args.samples} samples, '
           f'rules {args.rules or "default"}: share of pixels changed by '
           f'> {change_stats.THRESHOLD} levels (p10 / median / p90)')
-    for pair, values in fractions.items():
-        ours = change_stats.summarize(values)
-        ref = change_stats.RELEASE[pair]
-        print(f'  before vs {pair:<12} rendered ' +
-              ' / '.join(f'{v:.3f}' for v in ours) + '   release ' +
-              ' / '.join(f'{v:.3f}' for v in ref))
+    rows = dict(blender=fractions,
+                fast=fast_fractions(args.out, indices, (width, height)),
+                synth=synth_fractions(args.num, args.seed))
+    for pair in ('semantic', 'nonsemantic'):
+        print(f'  before vs {pair}: release ' + ' / '.join(
+            f'{v:.3f}' for v in change_stats.RELEASE[pair]))
+        for name, values in rows.items():
+            print(f'    {name:<8} ' + ' / '.join(
+                f'{v:.3f}' for v in change_stats.summarize(values[pair])))
+    mae = fast_vs_blender(args.out, indices, (width, height))
+    print(f'  fast vs Blender, same scene and view: mean absolute '
+          f'difference {mae:.1f} levels (0-255)')
     return 0
+
+
+def _triplet(root, index):
+    from onediff_data.clevr_render import release
+    return json.loads(release.triplet_path(root, index).read_text())
+
+
+def fast_fractions(root, indices, size):
+    """Changed shares of the same triplets drawn by the fast renderer."""
+    from onediff_data.clevr_render.change_stats import changed_fraction
+    from onediff_data.synth.clevr_view import render_triplet
+    out = dict(semantic=[], nonsemantic=[])
+    for i in indices:
+        images = render_triplet(_triplet(root, i), size)
+        for pair in out:
+            out[pair].append(changed_fraction(images['before'],
+                                              images[pair]))
+    return out
+
+
+def synth_fractions(num, seed):
+    """Changed shares of the synthetic generator's pairs: semantic ones
+    (color .. move) and distractors (none)."""
+    from onediff_data.clevr_render.change_stats import changed_fraction
+    from onediff_kit.registry import GENERATORS
+    gen = GENERATORS.build(dict(type='SynthDiffGenerator', real_fraction=0,
+                                workers=1))
+    out = dict(semantic=[], nonsemantic=[])
+    idx = 0
+    while min(len(v) for v in out.values()) < num:
+        record, _, before, after = gen.make_pair(idx, seed)
+        idx += 1
+        pair = 'nonsemantic' if record['change_type'] == 'none' else \
+            'semantic'
+        if len(out[pair]) < num:
+            out[pair].append(changed_fraction(before, after))
+    return out
+
+
+def fast_vs_blender(root, indices, size):
+    import numpy as np
+    from PIL import Image
+
+    from onediff_data.clevr_render import release
+    from onediff_data.synth.clevr_view import render_triplet
+    diffs = []
+    for i in indices:
+        images = render_triplet(_triplet(root, i), size)
+        for name, paths in release.paths(root, i).items():
+            blender = np.asarray(Image.open(paths['image']).convert('RGB'))
+            diffs.append(np.abs(blender.astype(float) - images[name]).mean())
+    return float(np.mean(diffs))
 
 
 if __name__ == '__main__':
