@@ -34,3 +34,31 @@ def test_renders_a_triplet_in_a_3_2_frame():
     still = clevr_view.render_view(triplet['objects']['before'],
                                    triplet['views']['before'], (96, 64))
     assert (still == images['before']).all()
+
+
+def test_clevr_change_synth_generator(tmp_path):
+    from PIL import Image
+
+    from onediff_kit.data.jsonl import read_jsonl
+    from onediff_kit.registry import GENERATORS
+    gen = GENERATORS.build(dict(type='ClevrChangeSynthGenerator', size=96,
+                                real_fraction=0, workers=1))
+    summary = gen.generate(tmp_path / 'a', 20, seed=1, progress=False)
+    assert summary['change_type']['none'] == 10
+    records = list(read_jsonl(tmp_path / 'a' / 'manifest.jsonl'))
+    for rec in records:
+        with Image.open(tmp_path / 'a' / rec['after']) as im:
+            assert im.size == (96, 64)
+        if rec['change_type'] in ('color', 'material', 'move'):
+            assert rec['meta']['box_before'] and rec['meta']['box_after']
+        if rec['change_type'] == 'add':
+            assert rec['meta']['box_before'] is None
+    # A semantic pair and its distractor share the before image.
+    a, b = (Image.open(tmp_path / 'a' / r['before']) for r in records[:2])
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    # The same pairs with two worker processes.
+    gen2 = GENERATORS.build(dict(type='ClevrChangeSynthGenerator', size=96,
+                                 real_fraction=0, workers=2))
+    gen2.generate(tmp_path / 'b', 20, seed=1, progress=False)
+    assert (tmp_path / 'b' / 'manifest.jsonl').read_text() == \
+        (tmp_path / 'a' / 'manifest.jsonl').read_text()

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from onediff_data.synth.captions import change_captions
-
 # image -> (image folder, scene folder, file stem)
 LAYOUT = {
     'before': ('images', 'scenes', 'CLEVR_default_%06d'),
@@ -55,6 +53,8 @@ def captions(triplet, num=5):
     """``(change captions, no-change captions)`` in the words of
     :mod:`onediff_kit.data.scene_vocabulary`, so the semantic metric parses
     them."""
+    # Imported here: the synth package imports this module.
+    from ..synth.captions import change_captions
     rng = np.random.default_rng([triplet['seed'], triplet['index'], 7])
     truth = triplet['change']
     obj = dict(truth['object'])

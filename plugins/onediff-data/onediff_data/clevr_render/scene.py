@@ -161,11 +161,11 @@ class SceneRules:
 
     def jittered(self, rng, view, camera, light):
         """``view`` moved by a further uniform jitter."""
-        out = dict(camera=[a + b for a, b in zip(view['camera'],
-                                                 self._offset(rng, camera))])
+        out = dict(camera=[round(a + b, 4) for a, b in zip(
+            view['camera'], self._offset(rng, camera))])
         for name in LIGHTS:
-            out[name] = [a + b for a, b in zip(view[name],
-                                               self._offset(rng, light))]
+            out[name] = [round(a + b, 4) for a, b in zip(
+                view[name], self._offset(rng, light))]
         return out
 
     # -- the triplet ----------------------------------------------------

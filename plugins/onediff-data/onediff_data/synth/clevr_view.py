@@ -101,3 +101,19 @@ def pixel_coords(obj, view, size):
                                       'cube' else 1)
     col, row, _, _ = project([obj['x'], obj['y'], z], camera(view), size)
     return float(col), float(row)
+
+
+def object_box(obj, view, size):
+    """The object's box ``[x0, y0, x1, y1]`` as fractions of the frame:
+    the corners of its bounding block projected (as the Blender renderer's
+    ``bbox``), clipped; None when it is out of view."""
+    r = V.SIZE_VALUES[obj['size']]
+    corners = [[obj['x'] + dx, obj['y'] + dy, z] for dx in (-r, r)
+               for dy in (-r, r) for z in (0.0, 2 * r)]
+    cols, rows, _, _ = project(corners, camera(view), size)
+    width, height = size
+    x0, x1 = max(cols.min(), 0) / width, min(cols.max(), width) / width
+    y0, y1 = max(rows.min(), 0) / height, min(rows.max(), height) / height
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return [round(float(v), 4) for v in (x0, y0, x1, y1)]
