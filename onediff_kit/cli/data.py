@@ -392,7 +392,8 @@ def _add_synth_parser(sub):
     s.add_argument('--out', required=True, help='output folder (data root)')
     s.add_argument('--num', type=int, default=10000, help='number of pairs')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--size', type=int, default=128, help='image side (px)')
+    s.add_argument('--size', type=int, default=128,
+                   help='image side (px; the width of a 3:2 generator)')
     s.add_argument('--workers', type=int, help='processes (default: CPUs)')
     s.add_argument('--real-fraction', type=float,
                    help='share of edited real photos (default 0.1)')

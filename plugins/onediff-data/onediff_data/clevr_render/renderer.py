@@ -77,7 +77,7 @@ class ClevrChangeRenderer:
         threads (int, optional): render threads per process; defaults to
             the CPUs divided among the workers.
         batch (int): triplets per Blender process (start-up is about
-            1.5 s). Defaults to 4.
+            1.5 s). Defaults to 2.
         min_pixels (int, optional): fewest pixels of each object in each
             image; defaults to CLEVR's 200 at 480x320, scaled by area.
         max_attempts (int): resamples of a triplet whose objects stay
@@ -94,7 +94,7 @@ class ClevrChangeRenderer:
                  samples=64,
                  workers=1,
                  threads=None,
-                 batch=4,
+                 batch=2,
                  min_pixels=None,
                  max_attempts=20,
                  blender='blender',
