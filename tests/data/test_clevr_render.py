@@ -218,3 +218,14 @@ def test_captions_name_the_change(rules):
     new = t['change']['new']
     assert all(new in c for c in change)
     assert len(set(no_change)) == 5
+
+
+def test_command_line_errors(assets, tmp_path, capsys):
+    from onediff_kit.cli.main import main as onediff
+    base = ['data', 'render', 'clevr-change', '--assets', str(assets),
+            '--out', str(tmp_path / 'out'), '--num', '1']
+    assert onediff(base + ['--blender', 'no-such-blender-here']) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'apt-get install blender' in err
+    assert onediff(base + ['--size', '480']) == 2
+    assert '--size' in capsys.readouterr().err
