@@ -57,11 +57,11 @@ class SceneRules:
         light_jitter (float): CLEVR's jitter of each light of the before
             image, per axis. Defaults to 1.0.
         view_camera_jitter (float): extra camera jitter of both after
-            images against the before image, per axis. Defaults to 0.4,
+            images against the before image, per axis. Defaults to 1.6,
             set from the release's before/after pixel statistics
             (docs/clevr_render.md).
         view_light_jitter (float): extra light jitter of both after
-            images, per axis. Defaults to 1.0.
+            images, per axis. Defaults to 2.0.
         split_fractions (tuple[float]): train/val/test shares (the
             release's 33,830 / 1,988 / 3,985). Defaults to (0.85, 0.05,
             0.10).
@@ -78,8 +78,8 @@ class SceneRules:
                  min_move=1.0,
                  camera_jitter=0.5,
                  light_jitter=1.0,
-                 view_camera_jitter=0.4,
-                 view_light_jitter=1.0,
+                 view_camera_jitter=1.6,
+                 view_light_jitter=2.0,
                  split_fractions=(0.85, 0.05, 0.10)):
         for key in ('shapes', 'colors', 'materials', 'sizes'):
             if not properties.get(key):

@@ -22,6 +22,8 @@ KEY_HOME = np.array([6.447, -2.905, 4.258])
 LENS_MM, SENSOR_MM = 35.0, 32.0
 # Floor brightness of Blender's renders of CLEVR (0-1, front to back).
 FLOOR_NEAR, FLOOR_FAR = 0.56, 0.41
+# Share of the image's brightness that follows the key light's distance.
+KEY_WEIGHT = 0.1
 
 
 def camera(view):
@@ -45,11 +47,10 @@ def project(points, cam, size):
             height / 2 - focal * (rel @ up) / depth, depth, focal)
 
 
-def _floor(size, key_gain):
+def _floor(size):
     width, height = size
     rows = np.linspace(FLOOR_FAR, FLOOR_NEAR, height, dtype=np.float32)
-    img = np.repeat(rows[:, None], width, 1)[..., None].repeat(3, -1)
-    return img * key_gain
+    return np.repeat(rows[:, None], width, 1)[..., None].repeat(3, -1)
 
 
 def render_view(objects, view, size=(480, 320)):
@@ -64,10 +65,11 @@ def render_view(objects, view, size=(480, 320)):
     """
     cam = camera(view)
     key = KEY_HOME + np.asarray(view['key'], float)
-    # Inverse square falloff of the key light at the scene's centre.
-    key_gain = float(np.clip((KEY_HOME @ KEY_HOME) / (key @ key), 0.7, 1.4))
-    key_gain = 0.6 + 0.4 * key_gain
-    img = _floor(size, key_gain)
+    # Inverse square falloff of the key light at the scene's centre, damped:
+    # the fill and back lights and the sky keep the scene lit in Blender.
+    falloff = float(np.clip((KEY_HOME @ KEY_HOME) / (key @ key), 0.5, 2.0))
+    key_gain = 1.0 + KEY_WEIGHT * (falloff - 1.0)
+    img = _floor(size)
     placed = []
     for obj in objects:
         col, row, depth, focal = project([obj['x'], obj['y'], 0.0], cam,
@@ -83,7 +85,7 @@ def render_view(objects, view, size=(480, 320)):
     for _, obj, col, row, f in placed:
         render._draw_sprite(img, dict(obj, rot=obj['rot'] % 90), col, row,
                             f)
-    img[..., :] *= 0.85 + 0.15 * key_gain
+    img *= key_gain
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
