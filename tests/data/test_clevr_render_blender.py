@@ -54,6 +54,14 @@ def test_release_layout(rendered):
     assert not [p for p in rendered.rglob('*') if '.tmp' in p.name]
 
 
+def test_images_carry_no_stamps(rendered):
+    from PIL import Image
+    with Image.open(rendered / 'images' / 'CLEVR_default_000000.png') as im:
+        # Blender's date and render-time stamps would change every hash.
+        assert not {'Date', 'Time', 'RenderTime'} & set(im.info)
+        assert not [k for k in im.info if k.startswith('cycles.')]
+
+
 def test_a_second_run_renders_nothing(rendered, shared_data, capsys):
     code = onediff(['data', 'render', 'clevr-change', '--assets',
                     str(shared_data / 'clevr-assets'), '--out',

@@ -16,6 +16,7 @@ the ``results`` file: ``ok``, ``invisible`` (resample it) or ``error``.
 import json
 import math
 import os
+import struct
 import sys
 import traceback
 
@@ -77,6 +78,22 @@ def make_material(group, rgb):
 def flat_material(rgb):
     """An emission of one flat colour (the visibility pass)."""
     return _material('ShaderNodeEmission', 'Emission', list(rgb) + [1.0])
+
+
+def strip_png_text(path):
+    """Drop a PNG's text chunks: Blender and Cycles stamp the date and the
+    render times there, so the same pixels would hash differently."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    out, pos = [data[:8]], 8
+    while pos < len(data):
+        length = struct.unpack('>I', data[pos:pos + 4])[0]
+        end = pos + 12 + length
+        if data[pos + 4:pos + 8] not in (b'tEXt', b'zTXt', b'iTXt'):
+            out.append(data[pos:end])
+        pos = end
+    with open(path, 'wb') as f:
+        f.write(b''.join(out))
 
 
 class Stage:
@@ -274,6 +291,7 @@ class Stage:
             tmp = os.path.join(folder, '.' + file[:-4] + '.tmp.png')
             self.scene.render.filepath = tmp
             bpy.ops.render.render(write_still=True)
+            strip_png_text(tmp)
             record = self.describe(job['objects'][name],
                                    os.path.basename(paths['image']),
                                    job['index'])
