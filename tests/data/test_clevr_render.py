@@ -147,7 +147,8 @@ class FakeRenderer(ClevrChangeRenderer):
     def _blender(self):
         return 'blender'
 
-    def _run_batch(self, blender, props, batch, out, scratch):
+    def _run_batch(self, blender, props, batch, out, scratch,
+                   on_result=None):
         results = {}
         for t in batch:
             i = t['index']

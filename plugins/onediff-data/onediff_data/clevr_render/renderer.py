@@ -123,9 +123,12 @@ class ClevrChangeRenderer:
                               f'{INSTALL_HINT}')
         return path
 
-    def _run_batch(self, blender, props, batch, out, scratch):
+    def _run_batch(self, blender, props, batch, out, scratch,
+                   on_result=None):
         """Render ``batch`` (triplets) in one Blender process; returns
-        ``{index: result}`` (``error`` for triplets it never reached)."""
+        ``{index: result}`` (``error`` for triplets it never reached).
+        ``on_result(result)`` is called as each triplet's result appears,
+        for the progress bar."""
         fd, job_file = tempfile.mkstemp(suffix='.json', dir=scratch)
         os.close(fd)
         results_file = job_file[:-5] + '.results.jsonl'
@@ -139,21 +142,34 @@ class ClevrChangeRenderer:
             assets=str(self.assets), properties=props, size=self.size,
             samples=self.samples, threads=self.threads,
             min_pixels=self.min_pixels, results=results_file, jobs=jobs)))
-        proc = subprocess.run(
-            [blender, '-b', str(self.assets / 'base_scene.blend'),
-             '--python-exit-code', '1', '-P', str(BLENDER_SCRIPT), '--',
-             job_file], capture_output=True, text=True)
+        log_file = job_file[:-5] + '.log'
         results = {}
-        if os.path.exists(results_file):
+
+        def collect():
+            if not os.path.exists(results_file):
+                return
             for line in Path(results_file).read_text().splitlines():
                 r = json.loads(line)
+                if r['index'] not in results and on_result:
+                    on_result(r)
                 results[r['index']] = r
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+
+        with open(log_file, 'w') as log:
+            proc = subprocess.Popen(
+                [blender, '-b', str(self.assets / 'base_scene.blend'),
+                 '--python-exit-code', '1', '-P', str(BLENDER_SCRIPT), '--',
+                 job_file], stdout=log, stderr=subprocess.STDOUT)
+            while proc.poll() is None:
+                time.sleep(0.5)
+                collect()
+        collect()
+        tail = Path(log_file).read_text(errors='replace').strip() \
+            .splitlines()[-3:]
         for t in batch:
             results.setdefault(t['index'], dict(
                 status='error', error=f'Blender exited {proc.returncode}: '
                 + ' | '.join(tail)))
-        for f in (job_file, results_file):
+        for f in (job_file, results_file, log_file):
             if os.path.exists(f):
                 os.remove(f)
         return results
@@ -183,6 +199,10 @@ class ClevrChangeRenderer:
         errors = {i: 0 for i in todo}
         bar = tqdm(total=len(todo), disable=not progress, unit='triplet',
                    desc=f'render shard {k}/{n}')
+
+        def on_result(result):
+            if result['status'] == 'ok':
+                bar.update()
         with tempfile.TemporaryDirectory(dir=out,
                                          prefix='.scratch-') as scratch, \
                 ThreadPoolExecutor(self.workers) as pool:
@@ -195,7 +215,8 @@ class ClevrChangeRenderer:
                            for j in range(0, len(triplets), size)]
                 todo = []
                 futures = [pool.submit(self._run_batch, blender, props, b,
-                                       out, scratch) for b in batches]
+                                       out, scratch, on_result)
+                           for b in batches]
                 for batch, future in zip(batches, futures):
                     results = future.result()
                     for t in batch:
@@ -208,7 +229,6 @@ class ClevrChangeRenderer:
                                 dict(t, captions=dict(change=change,
                                                       no_change=no_change)))
                             summary['rendered'] += 1
-                            bar.update()
                         elif r['status'] == 'invisible' and \
                                 attempts[i] + 1 < self.max_attempts:
                             attempts[i] += 1
