@@ -203,6 +203,7 @@ class ClevrChangeRenderer:
         def on_result(result):
             if result['status'] == 'ok':
                 bar.update()
+
         with tempfile.TemporaryDirectory(dir=out,
                                          prefix='.scratch-') as scratch, \
                 ThreadPoolExecutor(self.workers) as pool:
