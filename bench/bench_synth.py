@@ -2,9 +2,12 @@
 
 The median of ``--runs`` full generations (each into a fresh folder).
 
+``--generator ClevrChangeSynthGenerator --size 192`` times the
+CLEVR-Change-protocol generator (192x128 frames) instead.
+
 Usage:
     python -m bench.bench_synth [--num 10000] [--size 128] [--workers N]
-        [--runs 3] [--out DIR] [--keep]
+        [--runs 3] [--out DIR] [--keep] [--generator NAME]
 """
 import argparse
 import os
@@ -28,13 +31,15 @@ def main(argv=None):
     p.add_argument('--out', help='output folder of the last run (default: '
                    'a temp folder)')
     p.add_argument('--keep', action='store_true', help='keep the output')
+    p.add_argument('--generator', default='SynthDiffGenerator',
+                   help='registered generator name')
     args = p.parse_args(argv)
 
     import onediff_kit
     onediff_kit.init()  # plugins
     from onediff_kit.registry import GENERATORS
     gen = GENERATORS.build(
-        dict(type='SynthDiffGenerator', size=args.size, workers=args.workers))
+        dict(type=args.generator, size=args.size, workers=args.workers))
     times = []
     for run in range(args.runs):
         last = run == args.runs - 1
@@ -48,7 +53,8 @@ def main(argv=None):
         if not (last and (args.keep or args.out)):
             shutil.rmtree(out)
     seconds = statistics.median(times)
-    print(f'{args.num} pairs ({2 * args.num} images) at {args.size} px with '
+    print(f'{args.generator}: {args.num} pairs ({2 * args.num} images) at '
+          f'{args.size} px with '
           f'{args.workers} workers on {os.cpu_count()} CPUs: median '
           f'{seconds:.1f} s of {args.runs} runs '
           f'({" / ".join(f"{t:.1f}" for t in times)} s; '

@@ -45,9 +45,9 @@ def check_cacheable_pipelines(cfg):
                         f'the feature cache (CachedEncoder) is on, but '
                         f'{where}.pipeline[{i}] ({name}) draws new random '
                         'numbers on every visit, so every visit would be a '
-                        "new cache entry. Wrap it in dict(type='FixedVariants"
-                        "', transforms=[...], num_variants=K) (or set its "
-                        'num_variants) to cache K fixed variants per sample, '
+                        'new cache entry. Wrap it in a transform that fixes K '
+                        'variants per sample (docs/feature_cache.md; '
+                        '`onediff list` shows the registered transforms), '
                         'drop it, or train with the encoder unwrapped')
 
 

@@ -1,7 +1,7 @@
 """The leftovers of interrupted cache writers.
 
-A writer saves each file as ``NAME.tmp.PID.HEX[.npy]`` and renames it into
-place (:meth:`FeatureCache._write`, ``atomic_write_text``); a writer killed
+A writer saves each file as ``.NAME.onediff-tmp-PID-HEX`` and renames it
+into place (:func:`onediff_kit.fileio.atomic_open`); a writer killed
 between the two leaves the temporary file. One is stale when its writer is
 gone, or when it is older than any write takes.
 """
@@ -10,7 +10,9 @@ import os.path as osp
 import re
 import time
 
-_TMP = re.compile(r'\.tmp\.(\d+)\.[0-9a-f]+(\.npy)?$')
+from onediff_kit.fileio import TMP_MARK
+
+_TMP = re.compile(re.escape(TMP_MARK) + r'(\d+)-[0-9a-f]+$')
 
 
 def _process_alive(pid):

@@ -1,7 +1,8 @@
-"""``onediff data {check,import,synth,vocab}``: manifests, importers,
-generator, word vocabulary.
+"""``onediff data {check,import,synth,render,vocab}``: manifests,
+importers, generators, word vocabulary.
 
-Importers and the generator are looked up by name in
+Importers and generators (the fast one, Blender renderers) are looked up by
+name in
 ``onediff_kit.registry.IMPORTERS`` / ``GENERATORS``; this module imports no
 concrete component.
 """
@@ -272,6 +273,36 @@ def run_synth(args):
     return 0
 
 
+def run_render(args):
+    from onediff_kit.registry import GENERATORS
+    try:
+        width, height = (int(v) for v in args.size.lower().split('x'))
+    except ValueError:
+        print(f'error: --size {args.size!r}: expected WxH, e.g. 480x320',
+              file=sys.stderr)
+        return 2
+    cfg = dict(type=args.dataset, assets=args.assets, size=(width, height),
+               samples=args.samples, workers=args.workers,
+               blender=args.blender)
+    try:
+        gen = GENERATORS.build(cfg)
+        summary = gen.generate(args.out, args.num, seed=args.seed,
+                               progress=not args.quiet, shard=args.shard)
+    except (OSError, KeyError, ValueError, RuntimeError) as exc:
+        print(f'error: {args.dataset}: {exc}', file=sys.stderr)
+        return 2
+    failed = summary['failed']
+    print(f'{args.dataset}: rendered {summary["rendered"]}, already there '
+          f'{summary["skipped"]}, failed {len(failed)} (shard {args.shard}, '
+          f'{summary["seconds"]} s); resampled for hidden objects '
+          f'{summary["resampled"]}')
+    for index, error in sorted(failed.items())[:5]:
+        print(f'  failed triplet {index}: {error}')
+    print(f'index files list {summary["total"]} finished triplets in '
+          f'{args.out}')
+    return 1 if failed else 0
+
+
 def add_parser(subparsers):
     from .data_vocab import add_vocab_parser
     p = subparsers.add_parser(
@@ -282,6 +313,7 @@ def add_parser(subparsers):
     _add_check_parser(sub)
     _add_import_parser(sub)
     _add_synth_parser(sub)
+    _add_render_parser(sub)
     add_vocab_parser(sub)
 
 
@@ -360,7 +392,8 @@ def _add_synth_parser(sub):
     s.add_argument('--out', required=True, help='output folder (data root)')
     s.add_argument('--num', type=int, default=10000, help='number of pairs')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--size', type=int, default=128, help='image side (px)')
+    s.add_argument('--size', type=int, default=128,
+                   help='image side (px; the width of a 3:2 generator)')
     s.add_argument('--workers', type=int, help='processes (default: CPUs)')
     s.add_argument('--real-fraction', type=float,
                    help='share of edited real photos (default 0.1)')
@@ -369,3 +402,33 @@ def _add_synth_parser(sub):
                    'registered; `onediff list --kind generator`)')
     s.add_argument('--quiet', action='store_true', help='no progress bar')
     s.set_defaults(func=run_synth)
+
+
+def _add_render_parser(sub):
+    r = sub.add_parser(
+        'render', help='render a benchmark with Blender',
+        description='Render a data set in its release layout with a '
+        'registered Blender renderer. A seed gives the same scenes on every '
+        'machine and shard; finished items are skipped, so a killed run '
+        'resumes. See docs/clevr_render.md.')
+    r.add_argument('dataset', help='registered renderer (`onediff list '
+                   '--kind generator`)')
+    r.add_argument('--assets', required=True,
+                   help="CLEVR's image_generation/data folder "
+                   '(base_scene.blend, shapes/, materials/, properties.json)')
+    r.add_argument('--out', required=True, help='output folder')
+    r.add_argument('--num', type=int, required=True,
+                   help='number of triplets (indices 0 .. NUM-1)')
+    r.add_argument('--size', default='480x320', help='WxH (default 480x320)')
+    r.add_argument('--samples', type=int, default=64,
+                   help='Cycles samples per pixel (default 64)')
+    r.add_argument('--seed', type=int, default=0)
+    r.add_argument('--workers', type=int, default=1,
+                   help='Blender processes at once (default 1)')
+    r.add_argument('--shard', default='0/1', metavar='K/N',
+                   help='render only indices i with i %% N == K (K from 0, '
+                   'e.g. $SLURM_ARRAY_TASK_ID/8)')
+    r.add_argument('--blender', default='blender',
+                   help='Blender executable (default: blender on PATH)')
+    r.add_argument('--quiet', action='store_true', help='no progress bar')
+    r.set_defaults(func=run_render)

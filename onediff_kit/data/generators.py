@@ -1,5 +1,8 @@
-"""Building a pair generator (``GENERATORS``) by name, or the one that the
-installed plugins register, so that the core names none."""
+"""Building a pair generator (``GENERATORS``) by name, or the default that
+the installed plugins declare, so that the core names none.
+
+A plugin that registers several generators marks the one to use when none
+is named with the class attribute ``is_default_generator = True``."""
 
 
 def build_generator(name=None, **cfg):
@@ -7,22 +10,30 @@ def build_generator(name=None, **cfg):
 
     Args:
         name (str, optional): its registered name; None takes the only
-            registered generator.
+            registered generator, or the one that declares
+            ``is_default_generator``.
         **cfg: its arguments.
 
     Raises:
         KeyError: ``name`` is not registered, or it is None and not exactly
-            one generator is (the message lists the registered ones).
+            one generator is registered or declared the default (the
+            message lists the registered ones).
     """
     from onediff_kit.registry import GENERATORS
     GENERATORS.import_from_location()
     known = sorted(GENERATORS.module_dict)
     if name is None:
-        if len(known) != 1:
+        defaults = [n for n in known if getattr(
+            GENERATORS.get(n), 'is_default_generator', False)]
+        if len(known) > 1 and len(defaults) == 1:
+            known_default = defaults
+        else:
+            known_default = known
+        if len(known_default) != 1:
             listed = ', '.join(known) or 'none (is onediff-data installed?)'
             raise KeyError(f'name the generator: {len(known)} are '
                            f'registered: {listed}')
-        name = known[0]
+        name = known_default[0]
     if name not in known:
         listed = ', '.join(known) or 'none'
         raise KeyError(f'no generator {name!r} (registered: {listed})')

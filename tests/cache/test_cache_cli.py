@@ -57,17 +57,19 @@ def _dead_pid():
 
 
 def test_clear_stale_removes_only_interrupted_writers(tmp_path, capsys):
+    from onediff_kit.fileio import TMP_MARK, is_temporary
     import os
     import time
     root = tmp_path / 'cache'
     fill(root)
-    entries = sorted(p for p in root.rglob('*.npy') if '.tmp.' not in p.name)
+    entries = sorted(p for p in root.rglob('*.npy') if not is_temporary(p))
     folder = entries[0].parent
-    dead = folder / f'{entries[0].name}.tmp.{_dead_pid()}.0a1b2c3d.npy'
-    live = folder / f'{entries[0].name}.tmp.{os.getpid()}.0a1b2c3e.npy'
-    old = folder / f'{entries[0].name}.tmp.{os.getpid()}.0a1b2c3f.npy'
+    name = entries[0].name
+    dead = folder / f'.{name}{TMP_MARK}{_dead_pid()}-0a1b2c3d'
+    live = folder / f'.{name}{TMP_MARK}{os.getpid()}-0a1b2c3e'
+    old = folder / f'.{name}{TMP_MARK}{os.getpid()}-0a1b2c3f'
     meta = root / next(root.glob('*/meta.json')).parent.name / \
-        f'meta.json.tmp.{_dead_pid()}.0a1b2c40'
+        f'.meta.json{TMP_MARK}{_dead_pid()}-0a1b2c40'
     for path in (dead, live, old, meta):
         path.write_bytes(b'half an entry')
     two_hours_ago = time.time() - 7200

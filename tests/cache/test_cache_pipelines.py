@@ -60,7 +60,7 @@ def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
         check_cacheable_pipelines(cfg)
     recipe = Config.fromfile(RECIPE_900IT)
     assert recipe.model.encoder.type != 'CachedEncoder'
-    with pytest.raises(ConfigError, match='FixedVariants'):
+    with pytest.raises(ConfigError, match='fixes K variants per sample'):
         check_cacheable_pipelines(recipe)
     recipe.merge_from_dict({
         'train_dataloader.dataset.pipeline.2.num_variants': 2,

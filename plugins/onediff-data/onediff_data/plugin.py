@@ -6,6 +6,6 @@ from onediff_kit.hookspecs import hookimpl
 def onediff_register_components(registries):
     # Importing the modules runs their @registries.X.register_module()
     # decorators: datasets, samplers, pair transforms, benchmark importers
-    # and the synthetic generator.
-    from onediff_data import (datasets, importers, samplers,  # noqa: F401
-                              synth, transforms)
+    # the synthetic generator and the Blender renderer.
+    from onediff_data import (clevr_render, datasets,  # noqa: F401
+                              importers, samplers, synth, transforms)

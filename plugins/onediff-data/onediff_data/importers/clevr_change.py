@@ -4,6 +4,7 @@ from pathlib import Path
 
 from onediff_kit.registry import IMPORTERS
 
+from ..clevr_render.release import scene_truth
 from .base import ImportResult, bump, read_json, references
 
 _NUM = re.compile(r'(\d+)\.png$')
@@ -36,7 +37,10 @@ class ClevrChangeImporter:
     where the mapping lacks it) and a distractor pair ``%06d_n`` (after:
     ``nsc_images``, captions from ``no_change_captions.json``, change type
     ``none``). Pairs without a non-empty caption are treated as
-    :func:`.base.references` says.
+    :func:`.base.references` says. A folder rendered by ``onediff data
+    render clevr-change`` also holds each triplet's scene truth
+    (``triplets/``); its semantic pairs then carry it in ``meta``
+    (changed object, new value, boxes), as synthetic pairs do.
 
     Args:
         drop_empty_references (bool): also drop val/test pairs whose
@@ -86,15 +90,14 @@ class ClevrChangeImporter:
                         continue
                     if ctype is None:
                         bump(result.stats, 'untyped', split)
-                    result.records.append(
-                        dict(
-                            pair_id=pair_id,
-                            before=f'images/{default}',
-                            after=after,
-                            **refs,
-                            split=split,
-                            task=self.task,
-                            change_type=ctype))
+                    record = dict(pair_id=pair_id, before=f'images/{default}',
+                                  after=after, **refs, split=split,
+                                  task=self.task, change_type=ctype)
+                    meta = scene_truth(src, idx) if ctype not in (
+                        None, 'none') else None
+                    if meta is not None:
+                        record['meta'] = meta
+                    result.records.append(record)
         if result.stats.get('untyped'):
             result.remarks.append(
                 'semantic pairs missing from type_mapping.json (change_type '

@@ -77,6 +77,10 @@ class SynthDiffGenerator:
         png_compress_level (int): zlib level of the PNGs. Defaults to 1.
     """
 
+    # What `onediff data synth` and the web page's examples use when no
+    # generator is named.
+    is_default_generator = True
+
     def __init__(self,
                  size=128,
                  num_captions=5,

@@ -180,9 +180,10 @@ def floor(size):
     return np.repeat(shade[..., None], 3, -1).astype(np.float32)
 
 
-def _draw_shadow(img, col, row, half):
-    # Soft ellipse cast away from the light: right and back (up on screen).
-    cx, cy = col + 0.55 * half, row - 0.3 * half
+def _draw_shadow(img, col, row, half, offset=(0.55, -0.3)):
+    # Soft ellipse cast away from the light, its centre ``offset`` object
+    # halves from the contact point (default: right and back, up on screen).
+    cx, cy = col + offset[0] * half, row + offset[1] * half
     rx, ry = 1.25 * half, 0.6 * half
     h, w = img.shape[:2]
     r0, r1 = max(int(cy - ry - 1), 0), min(int(cy + ry + 2), h)

@@ -1,0 +1,122 @@
+"""Score a model on the Blender-rendered CLEVR-Change evaluation set.
+
+The set: ``--num`` triplets (default 150: 30 per change type, each with its
+distractor, all in the test split) rendered by ``onediff data render
+clevr-change`` at 240x160 with 64 samples, seed 0. It is rendered into
+``--cache`` (outside git) when missing or unfinished; finished triplets
+are reused. ``hashes.sha256`` in the cache lists every image's sha256
+(``sha256sum -c hashes.sha256`` checks a copy); the digest of that list is
+printed, to compare with docs/clevr_render.md.
+
+With ``--config`` and ``--checkpoint`` the model is tested on the set
+under the ``clevr-change-duda`` protocol (CIDEr and the rest per group),
+semantic accuracy and the pointing game; the config's test pipeline is
+kept and its prompt for ``--prompt-task`` asks the question.
+
+Usage:
+    python bench/bench_clevr_change_eval.py --assets DIR
+        [--cache ~/.cache/onediff/clevr-change-eval] [--num 150]
+        [--workers 2] [--config CFG --checkpoint PTH [--work-dir DIR]]
+"""
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DEFAULT_CACHE = Path(os.environ.get(
+    'ONEDIFF_CACHE', Path.home() / '.cache' / 'onediff')) / \
+    'clevr-change-eval'
+
+
+def write_hashes(root):
+    """``hashes.sha256`` of every image under ``root``; returns the list's
+    own sha256."""
+    lines = []
+    for folder in ('images', 'sc_images', 'nsc_images'):
+        for png in sorted((root / folder).glob('*.png')):
+            digest = hashlib.sha256(png.read_bytes()).hexdigest()
+            lines.append(f'{digest}  {folder}/{png.name}\n')
+    text = ''.join(lines)
+    (root / 'hashes.sha256').write_text(text)
+    return hashlib.sha256(text.encode()).hexdigest(), len(lines)
+
+
+def test_config(config, root, prompt_task):
+    """The model's config, tested on the rendered set (a temp file)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    dataset = cfg.test_dataloader.dataset
+    prompts = dict(dataset.get('prompts') or {})
+    if prompt_task not in prompts:
+        raise KeyError(f'{config}: no prompt for task {prompt_task!r} '
+                       f'(has {sorted(prompts)}); pass --prompt-task')
+    dataset.update(data_root=str(root), ann_file='manifest.jsonl',
+                   split='test',
+                   prompts=dict(clevr_change=prompts[prompt_task]))
+    cfg.test_evaluator = [
+        dict(type='CaptionMetric', protocol='clevr-change-duda'),
+        dict(type='SemanticChangeMetric'),
+        dict(type='PointingGameMetric'),
+    ]
+    fd, path = tempfile.mkstemp(suffix='.py')
+    os.close(fd)
+    cfg.dump(path)
+    return path
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--assets', required=True,
+                   help="CLEVR's image_generation/data folder")
+    p.add_argument('--cache', type=Path, default=DEFAULT_CACHE,
+                   help=f'render folder (default {DEFAULT_CACHE})')
+    p.add_argument('--num', type=int, default=150)
+    p.add_argument('--size', default='240x160')
+    p.add_argument('--samples', type=int, default=64)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--workers', type=int, default=1)
+    p.add_argument('--config', help='model config to score')
+    p.add_argument('--checkpoint', help='its checkpoint')
+    p.add_argument('--prompt-task', default='synth_diff',
+                   help="task whose prompt in the config's test dataset "
+                   'asks for the change (default synth_diff)')
+    p.add_argument('--work-dir', help='tools/test.py work dir')
+    args = p.parse_args(argv)
+
+    import onediff_kit
+    onediff_kit.init()  # plugins
+    from onediff_kit.cli.main import main as onediff
+    from onediff_kit.registry import GENERATORS
+    width, height = (int(v) for v in args.size.split('x'))
+    gen = GENERATORS.build(dict(
+        type='clevr-change', assets=args.assets, size=(width, height),
+        samples=args.samples, workers=args.workers,
+        rules=dict(split_fractions=(0, 0, 1))))
+    summary = gen.generate(args.cache, args.num, seed=args.seed)
+    print(f'{args.cache}: {summary["total"]} triplets ({summary["rendered"]}'
+          f' rendered now in {summary["seconds"]} s, '
+          f'{len(summary["failed"])} failed)')
+    digest, count = write_hashes(args.cache)
+    print(f'hashes.sha256: {count} images, sha256 of the list {digest}')
+    code = onediff(['data', 'import', 'clevr-change', '--src',
+                    str(args.cache), '--out',
+                    str(args.cache / 'manifest.jsonl')])
+    if code or not args.config:
+        return code
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
+    import test as test_tool
+    cfg = test_config(args.config, args.cache, args.prompt_task)
+    test_argv = [cfg, args.checkpoint]
+    if args.work_dir:
+        test_argv += ['--work-dir', args.work_dir]
+    try:
+        test_tool.main(test_argv)
+    finally:
+        os.remove(cfg)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

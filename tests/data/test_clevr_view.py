@@ -1,0 +1,64 @@
+"""The fast renderer of CLEVR-Change triplets (synth/clevr_view.py)."""
+import numpy as np
+
+from onediff_data.clevr_render.change_stats import changed_fraction
+from onediff_data.synth import clevr_view
+
+from .test_clevr_render import PROPERTIES
+
+
+def test_projection_matches_blender():
+    # A Blender 3.4 render of CLEVR's base scene at 240x160: the scene
+    # file's camera_location and one object's 3d_coords / pixel_coords.
+    view = dict(camera=list(np.subtract([7.3132, -6.4484, 4.8992],
+                                        clevr_view.CAMERA_HOME)))
+    col, row, _, _ = clevr_view.project([-2.6304, 0.2715, 0.35],
+                                        clevr_view.camera(view), (240, 160))
+    # Blender rounds pixel_coords to whole pixels.
+    assert abs(col - 88) <= 0.5 and abs(row - 54) <= 0.5
+
+
+def test_renders_a_triplet_in_a_3_2_frame():
+    from onediff_data.clevr_render.scene import SceneRules
+    rules = SceneRules(PROPERTIES)
+    triplet = rules.triplet(0, seed=0)
+    images = clevr_view.render_triplet(triplet, (96, 64))
+    assert set(images) == {'before', 'semantic', 'nonsemantic'}
+    for image in images.values():
+        assert image.shape == (64, 96, 3) and image.dtype == np.uint8
+    again = clevr_view.render_triplet(triplet, (96, 64))
+    assert all((again[k] == images[k]).all() for k in images)
+    # The jitter changes the distractor; a still view with the same
+    # objects changes nothing.
+    assert changed_fraction(images['before'], images['nonsemantic']) > 0
+    still = clevr_view.render_view(triplet['objects']['before'],
+                                   triplet['views']['before'], (96, 64))
+    assert (still == images['before']).all()
+
+
+def test_clevr_change_synth_generator(tmp_path):
+    from PIL import Image
+
+    from onediff_kit.data.jsonl import read_jsonl
+    from onediff_kit.registry import GENERATORS
+    gen = GENERATORS.build(dict(type='ClevrChangeSynthGenerator', size=96,
+                                real_fraction=0, workers=1))
+    summary = gen.generate(tmp_path / 'a', 20, seed=1, progress=False)
+    assert summary['change_type']['none'] == 10
+    records = list(read_jsonl(tmp_path / 'a' / 'manifest.jsonl'))
+    for rec in records:
+        with Image.open(tmp_path / 'a' / rec['after']) as im:
+            assert im.size == (96, 64)
+        if rec['change_type'] in ('color', 'material', 'move'):
+            assert rec['meta']['box_before'] and rec['meta']['box_after']
+        if rec['change_type'] == 'add':
+            assert rec['meta']['box_before'] is None
+    # A semantic pair and its distractor share the before image.
+    a, b = (Image.open(tmp_path / 'a' / r['before']) for r in records[:2])
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    # The same pairs with two worker processes.
+    gen2 = GENERATORS.build(dict(type='ClevrChangeSynthGenerator', size=96,
+                                 real_fraction=0, workers=2))
+    gen2.generate(tmp_path / 'b', 20, seed=1, progress=False)
+    assert (tmp_path / 'b' / 'manifest.jsonl').read_text() == \
+        (tmp_path / 'a' / 'manifest.jsonl').read_text()
