@@ -73,7 +73,6 @@ SDPA_KERNELS = ('FLASH_ATTENTION', 'EFFICIENT_ATTENTION', 'CUDNN_ATTENTION')
 def sdpa_kernel_ms(q, k, v, mask, causal, iters, repeats):
     """Milliseconds of sdpa restricted to each of its kernels; None where
     that kernel does not take these inputs."""
-    import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     from onediff_kit.models.attention import attention

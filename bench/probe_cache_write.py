@@ -46,7 +46,6 @@ def main():
     p.add_argument('--dir', default='work_dirs')
     p.add_argument('--name', default='cache_write')
     args = p.parse_args()
-    import numpy as np
     import torch
     from onediff_kit.cache.feature_cache import FeatureCache
     os.makedirs(args.dir, exist_ok=True)

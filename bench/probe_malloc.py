@@ -11,7 +11,6 @@ system CPU time and minor page faults (``getrusage``).
 """
 import argparse
 import json
-import os.path as osp
 import resource
 import subprocess
 import sys

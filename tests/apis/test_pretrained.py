@@ -4,7 +4,6 @@ the folder's files, the model card, errors that name the file, and the
 import argparse
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 import torch

@@ -6,12 +6,13 @@ Needs ``blender`` on PATH and CLEVR's assets in
 CI (``CI=true``), where .ci/run installs it.
 """
 import json
-import os
 import shutil
 
 import pytest
 
 from onediff_kit.cli.main import main as onediff
+
+from ..system_tools import skip_or_fail_in_ci
 
 
 def _blender_or_skip():
@@ -19,9 +20,7 @@ def _blender_or_skip():
         return
     reason = ('blender not on PATH: install the Debian package blender '
               '(.ci/run does)')
-    if os.environ.get('CI', '').lower() == 'true':
-        pytest.fail(f'CI=true but {reason}')
-    pytest.skip(reason)
+    skip_or_fail_in_ci(reason)
 
 
 @pytest.fixture(scope='module')

@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 
+from ..system_tools import skip_or_fail_in_ci
 from .serve_process import ServeProcess
 
 CHROMIUM = '/usr/bin/chromium'
@@ -40,9 +41,7 @@ def _browser_or_skip():
         return
     reason = (f'{", ".join(missing)} missing: install the Debian packages '
               'chromium and chromium-driver (.ci/run does)')
-    if os.environ.get('CI', '').lower() == 'true':
-        pytest.fail(f'CI=true but {reason}')
-    pytest.skip(reason)
+    skip_or_fail_in_ci(reason)
 
 
 @pytest.fixture(scope='module')
