@@ -14,6 +14,7 @@ attributed to the plugin's module) and the user's own modules show.
 import contextlib
 import logging
 import os
+import sys
 import warnings
 
 # Raised by mmcv-lite when mmpretrain imports its transformer bricks.
@@ -60,7 +61,9 @@ def quiet_third_party(verbose=False):
 def quiet_build(logger_name='onediff_kit'):
     """Build inside this block: :data:`LIBRARY_WARNINGS` are hidden, and
     mmengine's ``logger='current'`` records go to the MMLogger
-    ``logger_name`` at level WARNING, not mmengine's INFO console logger.
+    ``logger_name`` at level WARNING, on stderr (stdout stays the caller's:
+    ``onediff caption --json`` prints JSON there), not mmengine's INFO
+    console logger.
     A user who wants the INFO lines lowers its level:
     ``MMLogger.get_instance('onediff_kit').setLevel('INFO')``.
 
@@ -76,6 +79,9 @@ def quiet_build(logger_name='onediff_kit'):
         # so changing the verbosity is one setLevel call.
         logger = MMLogger.get_instance(logger_name, log_level='DEBUG')
         logger.setLevel(logging.WARNING)
+        for handler in logger.handlers:
+            if getattr(handler, 'stream', None) is sys.stdout:
+                handler.setStream(sys.stderr)
     with warnings.catch_warnings():
         for message in LIBRARY_WARNINGS:
             warnings.filterwarnings('ignore', message=message)

@@ -99,3 +99,22 @@ def test_python_api_prints_nothing(tiny, image_files):
                          text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout == '' and run.stderr == '', run.stdout + run.stderr
+
+
+def test_build_warnings_go_to_stderr_not_stdout():
+    """A build's WARNING records (e.g. a missing vocab file) leave stdout to
+    the caller, where ``onediff caption --json`` prints its JSON."""
+    code = textwrap.dedent('''
+        from mmengine.logging import print_log
+        from onediff_kit.quiet import quiet_build
+        with quiet_build():
+            print_log('a build warning', logger='current', level=30)
+            print_log('a build info line', logger='current', level=20)
+        print('{"caption": "ok"}')
+    ''')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"caption": "ok"}\n'
+    assert 'a build warning' in done.stderr
+    assert 'a build info line' not in done.stderr
