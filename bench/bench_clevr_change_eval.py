@@ -14,7 +14,7 @@ semantic accuracy and the pointing game; the config's test pipeline is
 kept and its prompt for ``--prompt-task`` asks the question.
 
 Usage:
-    python bench/bench_clevr_change_eval.py --assets DIR
+    python -m bench.bench_clevr_change_eval --assets DIR
         [--cache ~/.cache/onediff/clevr-change-eval] [--num 150]
         [--workers 2] [--config CFG --checkpoint PTH [--work-dir DIR]]
 """

@@ -14,7 +14,7 @@ image is compared with its Blender render (mean absolute difference in
 levels).
 
 Usage:
-    python bench/bench_clevr_change_stats.py --assets DIR --out DIR
+    python -m bench.bench_clevr_change_stats --assets DIR --out DIR
         [--num 20] [--size 240x160] [--samples 64] [--workers 1]
         [--rules '{"view_camera_jitter": 0.4}']
 """
