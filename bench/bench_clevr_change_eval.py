@@ -82,7 +82,7 @@ def main(argv=None):
     p.add_argument('--prompt-task', default='synth_diff',
                    help="task whose prompt in the config's test dataset "
                    'asks for the change (default synth_diff)')
-    p.add_argument('--work-dir', help='tools/test.py work dir')
+    p.add_argument('--work-dir', help='`onediff test` work dir')
     args = p.parse_args(argv)
 
     import onediff_kit
@@ -105,14 +105,13 @@ def main(argv=None):
                     str(args.cache / 'manifest.jsonl')])
     if code or not args.config:
         return code
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
-    import test as test_tool
+    from onediff_kit.cli import test as test_command
     cfg = test_config(args.config, args.cache, args.prompt_task)
     test_argv = [cfg, args.checkpoint]
     if args.work_dir:
         test_argv += ['--work-dir', args.work_dir]
     try:
-        test_tool.main(test_argv)
+        test_command.main(test_argv)
     finally:
         os.remove(cfg)
     return 0
