@@ -69,13 +69,6 @@ class ConsoleStream:
         return getattr(self.stream, 'isatty', lambda: False)()
 
 
-def quiet_libraries(verbose):
-    """Unless ``verbose``, no third-party warnings or log lines on the
-    console (:func:`onediff_kit.quiet.quiet_third_party`)."""
-    from onediff_kit.quiet import quiet_third_party
-    quiet_third_party(verbose)
-
-
 @contextlib.contextmanager
 def runner_console(verbose=False):
     """Build a Runner inside this block: its logger's console handler

@@ -290,8 +290,8 @@ def demo(args):
     """Run the demo as the parsed ``args`` say. Errors propagate (the
     command prints the clear ones as one line)."""
     start = time.time()
-    from onediff_kit.cli.console import quiet_libraries
-    quiet_libraries(args.verbose)
+    from onediff_kit.quiet import quiet_third_party
+    quiet_third_party(args.verbose)
     onediff_kit.init()  # plugins, safe checkpoint loading
     from onediff_kit.config_check import check_cfg_options
     cfg = Config.fromfile(args.config)

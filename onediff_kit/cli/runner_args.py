@@ -53,7 +53,7 @@ def start(args):
     ``--verbose`` and load the plugins (:func:`onediff_kit.init`)."""
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    from onediff_kit.cli.console import quiet_libraries
-    quiet_libraries(args.verbose)
+    from onediff_kit.quiet import quiet_third_party
+    quiet_third_party(args.verbose)
     import onediff_kit
     onediff_kit.init()  # plugins, safe checkpoint loading

@@ -23,17 +23,14 @@ def build_generator(name=None, **cfg):
     GENERATORS.import_from_location()
     known = sorted(GENERATORS.module_dict)
     if name is None:
-        defaults = [n for n in known if getattr(
+        declared = [n for n in known if getattr(
             GENERATORS.get(n), 'is_default_generator', False)]
-        if len(known) > 1 and len(defaults) == 1:
-            known_default = defaults
-        else:
-            known_default = known
-        if len(known_default) != 1:
+        candidates = known if len(known) == 1 else declared
+        if len(candidates) != 1:
             listed = ', '.join(known) or 'none (is onediff-data installed?)'
             raise KeyError(f'name the generator: {len(known)} are '
                            f'registered: {listed}')
-        name = known_default[0]
+        name = candidates[0]
     if name not in known:
         listed = ', '.join(known) or 'none'
         raise KeyError(f'no generator {name!r} (registered: {listed})')

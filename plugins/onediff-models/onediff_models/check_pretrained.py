@@ -64,8 +64,8 @@ def main(argv=None):
     parser.add_argument('--out-dir', help='where the converted checkpoint '
                         'goes (default: the cache)')
     args = parser.parse_args(argv)
-    from onediff_kit.cli.console import quiet_libraries
-    quiet_libraries(verbose=False)
+    from onediff_kit.quiet import quiet_third_party
+    quiet_third_party(verbose=False)
     from skimage import data
     names = ['chelsea', 'coffee']
     results = classify([getattr(data, n)() for n in names], args.size,
