@@ -62,3 +62,22 @@ def test_clevr_change_synth_generator(tmp_path):
     gen2.generate(tmp_path / 'b', 20, seed=1, progress=False)
     assert (tmp_path / 'b' / 'manifest.jsonl').read_text() == \
         (tmp_path / 'a' / 'manifest.jsonl').read_text()
+
+
+def test_metal_and_rubber_look_different_in_clevr_colours():
+    obj = dict(shape='sphere', color='red', material='rubber', size='large',
+               x=0.0, y=0.0, rot=0.0)
+    view = dict(camera=[0.0, 0.0, 0.0], key=[0.0, 0.0, 0.0])
+    rubber = clevr_view.render_view([obj], view, (96, 64)).astype(int)
+    metal = clevr_view.render_view([dict(obj, material='metal')], view,
+                                   (96, 64)).astype(int)
+    col, row = (int(v) for v in clevr_view.pixel_coords(obj, view,
+                                                        (96, 64)))
+    # Red in both, not the same red.
+    for img in (rubber, metal):
+        r, g, b = img[row, col]
+        assert r > g + 20 and r > b + 20
+    assert np.abs(rubber - metal).max() > 30
+    # Every colour of the vocabulary has a Blender-fitted base colour.
+    for material, colors in clevr_view.BASE_COLORS.items():
+        assert set(colors) == set(PROPERTIES['colors']), material

@@ -27,6 +27,27 @@ LENS_MM, SENSOR_MM = 35.0, 32.0
 FLOOR_NEAR, FLOOR_FAR = 0.56, 0.41
 # Share of the image's brightness that follows the key light's distance.
 KEY_WEIGHT = 0.1
+# CLEVR's solids in size values: a cube scaled by size / sqrt(2), a
+# cylinder of radius size (and height 2 * size).
+SOLIDS = (1 / math.sqrt(2), 1.0)
+# Contact shadows in object halves: centre offset along the direction away
+# from the key light (columns, rows), radii, darkness at the centre; from
+# Blender renders of the same scenes (bench.bench_clevr_change_stats).
+SHADOW = dict(offset=(0.9, 0.5), radii=(1.6, 0.8), darkness=0.45)
+# Base colours per material and colour, so that a drawn object has the
+# colour Blender gives it (CLEVR's rubber and metal shaders lighten and
+# desaturate properties.json's colours); `python -m
+# bench.bench_clevr_change_stats --calibrate` measures them.
+BASE_COLORS = {
+    'metal': dict(
+        gray=(108, 106, 103), red=(162, 63, 62), blue=(70, 99, 171),
+        green=(48, 115, 33), brown=(136, 95, 43), purple=(111, 51, 133),
+        cyan=(73, 178, 174), yellow=(199, 191, 80)),
+    'rubber': dict(
+        gray=(126, 125, 121), red=(170, 76, 74), blue=(82, 111, 185),
+        green=(71, 135, 57), brown=(154, 117, 66), purple=(158, 85, 183),
+        cyan=(91, 196, 191), yellow=(213, 203, 95)),
+}
 
 
 def camera(view):
@@ -83,11 +104,15 @@ def render_view(objects, view, size=(480, 320)):
     for _, obj, col, row, f in placed:
         away = np.array([col - kx, row - ky])
         away /= max(np.linalg.norm(away), 1e-6)
-        render._draw_shadow(img, col, row, f * SCENE_VOCAB.size_values[obj['size']],
-                            offset=(0.55 * away[0], 0.3 * away[1]))
+        render._draw_shadow(
+            img, col, row, f * SCENE_VOCAB.size_values[obj['size']],
+            offset=tuple(np.multiply(SHADOW['offset'], away)),
+            radii=SHADOW['radii'], darkness=SHADOW['darkness'])
     for _, obj, col, row, f in placed:
         render._draw_sprite(img, dict(obj, rot=obj['rot'] % 90), col, row,
-                            f)
+                            f, solids=SOLIDS,
+                            color=BASE_COLORS.get(obj['material'], {}).get(
+                                obj['color']))
     img *= key_gain
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 

@@ -27,6 +27,9 @@ ROT_STEP = 15  # cube rotations are cached in steps of 15 degrees
 # by size / sqrt(2) and a cylinder to height 2 * radius).
 CUBE_HALF = 0.8
 CYL_RADIUS = 0.85
+# (cube half side, cylinder radius) of this renderer's solids; a renderer of
+# another world passes its own.
+SOLIDS = (CUBE_HALF, CYL_RADIUS)
 
 
 def default_camera():
@@ -51,10 +54,11 @@ def _view_basis():
     return u, v, w
 
 
-def _raycast(shape, rot_deg, a, b):
+def _raycast(shape, rot_deg, a, b, solids=SOLIDS):
     """Hit mask and unit normals for rays through image points (a, b).
 
-    The solid has unit size value and stands on the floor at the origin.
+    The solid has unit size value and stands on the floor at the origin;
+    ``solids`` is (cube half side, cylinder radius) in size values.
     """
     u, v, w = _view_basis()
     o = a[..., None] * u + b[..., None] * w - 10.0 * v
@@ -72,7 +76,7 @@ def _raycast(shape, rot_deg, a, b):
         th = math.radians(rot_deg)
         rot = np.array([[math.cos(th), math.sin(th), 0],
                         [-math.sin(th), math.cos(th), 0], [0, 0, 1]])
-        h = CUBE_HALF
+        h = solids[0]
         lo = np.array([-h, -h, 0.0])
         hi = np.array([h, h, 2 * h])
         ol, vl = o @ rot.T, rot @ v
@@ -89,7 +93,7 @@ def _raycast(shape, rot_deg, a, b):
                           -np.sign(vl)[axis][..., None], -1)
         n = nl @ rot
     elif shape == 'cylinder':
-        r = CYL_RADIUS
+        r = solids[1]
         top = 2 * r
         # Side: |(o + t v)_xy| = r.
         oxy, vxy = o[..., :2], v[:2]
@@ -140,7 +144,7 @@ def _shade(material, n):
 
 
 @lru_cache(maxsize=4096)
-def shading_sprite(shape, material, half_px, rot):
+def shading_sprite(shape, material, half_px, rot, solids=SOLIDS):
     """Cached (A, B, alpha, anchor_row, anchor_col) for one solid.
 
     Args:
@@ -148,6 +152,7 @@ def shading_sprite(shape, material, half_px, rot):
         material (str): rubber or metal.
         half_px (float): pixels per unit size value.
         rot (int): rotation about the vertical axis in degrees (cubes).
+        solids (tuple): cube half side and cylinder radius in size values.
     """
     extent = 1.55  # canvas half extent in size units around the centre
     centre_b = math.cos(ELEVATION)
@@ -157,7 +162,7 @@ def shading_sprite(shape, material, half_px, rot):
     a = (grid - 0.5) * 2 * extent * (n_px / (2 * extent * half_px))
     b = centre_b - a  # rows grow downwards
     aa, bb = np.meshgrid(a, b)
-    hit, n = _raycast(shape, rot, aa, bb)
+    hit, n = _raycast(shape, rot, aa, bb, solids)
     sa, sb = _shade(material, n)
     sa, sb = sa * hit, sb * hit
     alpha = hit.astype(np.float32)
@@ -180,11 +185,13 @@ def floor(size):
     return np.repeat(shade[..., None], 3, -1).astype(np.float32)
 
 
-def _draw_shadow(img, col, row, half, offset=(0.55, -0.3)):
-    # Soft ellipse cast away from the light, its centre ``offset`` object
-    # halves from the contact point (default: right and back, up on screen).
+def _draw_shadow(img, col, row, half, offset=(0.55, -0.3), radii=(1.25, 0.6),
+                 darkness=0.38):
+    # Soft ellipse cast away from the light, its centre ``offset`` and its
+    # radii ``radii`` object halves from the contact point (default: right
+    # and back, up on screen); ``darkness`` at its centre.
     cx, cy = col + offset[0] * half, row + offset[1] * half
-    rx, ry = 1.25 * half, 0.6 * half
+    rx, ry = radii[0] * half, radii[1] * half
     h, w = img.shape[:2]
     r0, r1 = max(int(cy - ry - 1), 0), min(int(cy + ry + 2), h)
     c0, c1 = max(int(cx - rx - 1), 0), min(int(cx + rx + 2), w)
@@ -192,11 +199,11 @@ def _draw_shadow(img, col, row, half, offset=(0.55, -0.3)):
         return
     yy = (np.arange(r0, r1, dtype=np.float32)[:, None] + 0.5 - cy) / ry
     xx = (np.arange(c0, c1, dtype=np.float32)[None, :] + 0.5 - cx) / rx
-    a = np.clip(1 - (xx**2 + yy**2), 0, 1)**1.5 * 0.38
+    a = np.clip(1 - (xx**2 + yy**2), 0, 1)**1.5 * darkness
     img[r0:r1, c0:c1] *= (1 - a)[..., None]
 
 
-def _placed_sprite(obj, col, row, f):
+def _placed_sprite(obj, col, row, f, solids=SOLIDS):
     """(A, B, alpha, top, left): the object's cached sprite and the pixel
     of its top-left corner."""
     extent = SCENE_VOCAB.size_values[obj['size']]
@@ -204,13 +211,15 @@ def _placed_sprite(obj, col, row, f):
     rot = int(round(obj.get('rot', 0) / ROT_STEP) * ROT_STEP) % 90 \
         if obj['shape'] == 'cube' else 0
     sa, sb, alpha, ar, ac = shading_sprite(obj['shape'], obj['material'],
-                                           half_px, rot)
+                                           half_px, rot, solids)
     return sa, sb, alpha, int(round(row - ar)), int(round(col - ac))
 
 
-def _draw_sprite(img, obj, col, row, f):
-    sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f)
-    base = np.asarray(SCENE_VOCAB.colors[obj['color']], np.float32) / 255.0
+def _draw_sprite(img, obj, col, row, f, solids=SOLIDS, color=None):
+    # ``color``: the base RGB (0-255) to shade; default the vocabulary's.
+    sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f, solids)
+    base = np.asarray(SCENE_VOCAB.colors[obj['color']] if color is None
+                      else color, np.float32) / 255.0
     rgb = np.clip(sa[..., None] * base + sb[..., None], 0, 1)
     h, w = img.shape[:2]
     sh, sw = alpha.shape

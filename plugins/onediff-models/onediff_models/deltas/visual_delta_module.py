@@ -63,8 +63,9 @@ class VisualDeltaModule(BaseDelta):
         ffn_dims (int): feed-forward hidden width.
         levels (sequence[int], optional): which encoder levels to read
             (indices into ``in_channels``); None reads all.
-        level_pool (int, optional): average-pool each level to at most this
-            side first (fewer memory tokens, less compute).
+        level_pool (int, optional): average-pool each level so that its
+            longer side is at most this, keeping its aspect (fewer memory
+            tokens, less compute).
         dropout (float): dropout in attention and FFN.
         bert_init (str, optional): initialise attention and FFN weights from
             a BERT checkpoint: ``'minilm'`` (the offline all-MiniLM-L6-v2
@@ -212,7 +213,10 @@ class VisualDeltaModule(BaseDelta):
             b = feat.shape[0]
             feat = feat.flatten(0, 1)
             if self.level_pool and max(feat.shape[-2:]) > self.level_pool:
-                feat = F.adaptive_avg_pool2d(feat, self.level_pool)
+                scale = self.level_pool / max(feat.shape[-2:])
+                feat = F.adaptive_avg_pool2d(
+                    feat, [max(round(side * scale), 1)
+                           for side in feat.shape[-2:]])
             h, w = feat.shape[-2:]
             feat = feat.flatten(2).transpose(1, 2).unflatten(0, (b, 2))
             if self.fuse_images:
