@@ -100,6 +100,20 @@ def test_vdm_layout_follows_the_input_size():
     assert out.attention.shape == (2, 5, 2 * 12)
 
 
+def test_vdm_level_pool_keeps_the_aspect():
+    """A 3:2 input's levels are pooled to the same 3:2 layout, their
+    longer side to ``level_pool``."""
+    delta = MODELS.build(dict(DELTAS['vdm'][0], level_pool=6,
+                              in_channels=IN_CHANNELS)).eval()
+    g = torch.Generator().manual_seed(0)
+    wide = tuple(torch.randn(2, 2, c, h, w, generator=g)
+                 for c, (h, w) in zip(IN_CHANNELS, ((8, 12), (4, 6),
+                                                    (2, 3))))
+    out = delta(wide, need_attention=True)
+    assert out.memory_shapes == ((4, 6), (4, 6), (2, 3))
+    assert out.attention.shape == (2, 5, 2 * (24 + 24 + 6))
+
+
 def test_subtract_delta_returns_one_map_per_image():
     delta = MODELS.build(dict(DELTAS['subtract'][0],
                               in_channels=IN_CHANNELS))
