@@ -108,9 +108,12 @@ def test_cmd(row, ckpt, seed=0):
 def semantic_cmd(row, seed=0):
     # Semantic change accuracy (scene truth of the synthetic test pairs) of
     # the predictions tools/test.py wrote; BLEU only, to keep it cheap.
+    from mmengine.config import Config
     wd = work_dir(row, seed)
+    test_data = Config.fromfile(row_config(row)).test_dataloader.dataset
+    refs = osp.join(test_data.data_root, test_data.ann_file)
     return ['.venv/bin/onediff', 'eval', '--preds', f'{wd}/predictions.json',
-            '--refs', 'data/synthdiff/manifest.jsonl', '--split', 'test',
+            '--refs', refs, '--split', 'test',
             '--semantic', '--metrics', 'BLEU', '--no-per-type', '--out',
             f'{wd}/semantic_scores.json']
 

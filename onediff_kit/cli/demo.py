@@ -44,9 +44,10 @@ def add_parser(subparsers):
         'export the default model (the `make demo` job).')
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--num-pairs', type=int, default=10000,
+    parser.add_argument('--num-pairs', type=int,
                         help='synthetic pairs to generate when data is '
-                        'missing')
+                        "missing (default: the config's synth_data.num, "
+                        'else 10000)')
     parser.add_argument('--retrain', action='store_true',
                         help='train again even if a finished run exists')
     parser.add_argument('--amp', action=argparse.BooleanOptionalAction,
@@ -72,7 +73,23 @@ def banner(text):
     print(f'\n=== {text} ===', flush=True)
 
 
-def ensure_data(cfg, num_pairs):
+def synth_argv(cfg, num_pairs=None):
+    """The `onediff data synth` arguments that make the config's data: its
+    ``synth_data`` (generator, size, num, seed), else the default generator
+    at ``img_size``."""
+    synth = dict(cfg.get('synth_data') or {})
+    size = synth.get('size', cfg.get('img_size', 128))
+    if not isinstance(size, int):
+        size = max(size)  # (h, w): the generator's --size is the width
+    argv = ['data', 'synth', '--out', cfg.train_dataloader.dataset.data_root,
+            '--num', str(num_pairs or synth.get('num', 10000)),
+            '--seed', str(synth.get('seed', 0)), '--size', str(size)]
+    if synth.get('generator'):
+        argv += ['--generator', synth['generator']]
+    return argv
+
+
+def ensure_data(cfg, num_pairs=None):
     root = cfg.train_dataloader.dataset.data_root
     # vocab.json: the decoder's vocabulary (model.decoder.vocab_file); data
     # generated before it existed is generated again (same seed, same data).
@@ -80,11 +97,11 @@ def ensure_data(cfg, num_pairs):
            for name in ('manifest.jsonl', 'scenes.jsonl', 'vocab.json')):
         print(f'reusing the data in {root}')
         return root
-    banner(f'generating {num_pairs} synthetic pairs in {root}')
+    argv = synth_argv(cfg, num_pairs)
+    banner(f'generating synthetic pairs in {root}: onediff '
+           + ' '.join(argv))
     from onediff_kit.cli.main import main as onediff
-    size = cfg.get('img_size', 128)
-    code = onediff(['data', 'synth', '--out', root, '--num',
-                    str(num_pairs), '--seed', '0', '--size', str(size)])
+    code = onediff(argv)
     if code:
         sys.exit(f'error: data generation failed (exit {code})')
     return root

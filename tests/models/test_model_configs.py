@@ -48,14 +48,14 @@ def test_default_config_builds_without_manifests(tmp_path, monkeypatch):
     opened (the data root holds only vocab.json)."""
     cfg = Config.fromfile(
         REPO / 'configs' / 'onediff' / 'onediff_mobilenetv2-vdm_synthdiff.py')
-    assert cfg.model.decoder.vocab_file == 'data/synthdiff/vocab.json'
+    assert cfg.model.decoder.vocab_file == f'{cfg.data_root}/vocab.json'
     monkeypatch.chdir(tmp_path)
     write_vocab(cfg.model.decoder.vocab_file, texts=CAPTIONS)
     forbid_jsonl_reads(monkeypatch)
     model = MODELS.build(cfg.model)
     tokenizer = model.decoder.tokenizer
     assert tokenizer.unk_id not in tokenizer.encode(CAPTIONS[0])
-    assert not (tmp_path / 'data' / 'synthdiff' / 'manifest.jsonl').exists()
+    assert not (tmp_path / cfg.data_root / 'manifest.jsonl').exists()
 
 
 def test_paper_config_parses():

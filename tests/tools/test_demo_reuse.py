@@ -53,3 +53,23 @@ def test_demo_trains_with_amp_by_default(tmp_path):
     dump_run(Config.fromfile(demo.DEFAULT_CONFIG), fp32)
     with pytest.raises(SystemExit, match=r'optim_wrapper.*--retrain'):
         demo.check_same_training(cfg, str(fp32))
+
+
+def test_demo_makes_the_data_its_config_names():
+    from onediff_kit.cli.demo import DEFAULT_CONFIG, synth_argv
+    cfg = Config.fromfile(DEFAULT_CONFIG)
+    argv = synth_argv(cfg)
+    assert argv[:3] == ['data', 'synth', '--out']
+    options = dict(zip(argv[2::2], argv[3::2]))
+    assert options == {
+        '--out': cfg.train_dataloader.dataset.data_root,
+        '--num': str(cfg.synth_data.num), '--seed': str(cfg.synth_data.seed),
+        '--size': str(cfg.synth_data.size),
+        '--generator': cfg.synth_data.generator}
+    # The generator's frame is what the model reads: width 192, 3:2.
+    assert cfg.img_size == (cfg.synth_data.size * 2 // 3, cfg.synth_data.size)
+    # A config without synth_data: the default generator at its img_size.
+    plain = Config(dict(img_size=64, train_dataloader=dict(
+        dataset=dict(data_root='d'))))
+    assert synth_argv(plain, 50) == ['data', 'synth', '--out', 'd', '--num',
+                                     '50', '--seed', '0', '--size', '64']
