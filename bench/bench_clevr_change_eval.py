@@ -11,15 +11,20 @@ printed, to compare with docs/clevr_render.md.
 With ``--config`` and ``--checkpoint`` the model is tested on the set
 under the ``clevr-change-duda`` protocol (CIDEr and the rest per group),
 semantic accuracy and the pointing game; the config's test pipeline is
-kept and its prompt for ``--prompt-task`` asks the question.
+kept and its prompt for ``--prompt-task`` asks the question. The transfer
+summary (change type on the semantic pairs, "no change" on the
+distractors, object accuracy, pointing hit rate, CIDEr per group) is
+printed and written to ``transfer.json`` in the work dir.
 
 Usage:
     python -m bench.bench_clevr_change_eval --assets DIR
         [--cache ~/.cache/onediff/clevr-change-eval] [--num 150]
-        [--workers 2] [--config CFG --checkpoint PTH [--work-dir DIR]]
+        [--workers 2] [--config CFG --checkpoint PTH
+        [--work-dir work_dirs/clevr_change_eval]]
 """
 import argparse
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -82,7 +87,8 @@ def main(argv=None):
     p.add_argument('--prompt-task', default='synth_diff',
                    help="task whose prompt in the config's test dataset "
                    'asks for the change (default synth_diff)')
-    p.add_argument('--work-dir', help='`onediff test` work dir')
+    p.add_argument('--work-dir', default='work_dirs/clevr_change_eval',
+                   help='`onediff test` work dir (default %(default)s)')
     args = p.parse_args(argv)
 
     import onediff_kit
@@ -107,14 +113,43 @@ def main(argv=None):
         return code
     from onediff_kit.cli import test as test_command
     cfg = test_config(args.config, args.cache, args.prompt_task)
-    test_argv = [cfg, args.checkpoint]
-    if args.work_dir:
-        test_argv += ['--work-dir', args.work_dir]
     try:
-        test_command.main(test_argv)
+        test_command.main([cfg, args.checkpoint, '--work-dir',
+                           args.work_dir])
     finally:
         os.remove(cfg)
+    summary = transfer_summary(Path(args.work_dir))
+    print('transfer: ' + json.dumps(summary))
     return 0
+
+
+def transfer_summary(work_dir):
+    """The figures of the transfer table from the score files ``onediff
+    test`` wrote: change type accuracy over the semantic pairs (and per
+    type), the share of distractors captioned as no change, object
+    accuracy (semantic pairs), pointing hit rate and CIDEr per group.
+    Written to ``work_dir/transfer.json``."""
+    semantic = json.loads((work_dir / 'semantic_scores.json').read_text())
+    captions = json.loads((work_dir / 'scores.json').read_text())
+    pointing = json.loads((work_dir / 'pointing_scores.json').read_text())
+    per_type = {k: v for k, v in semantic['per_type'].items()
+                if k != 'none'}
+    total = sum(v['n'] for v in per_type.values())
+    summary = dict(
+        semantic_change_type=round(sum(
+            v['n'] * v['change_type_accuracy']
+            for v in per_type.values()) / total, 4),
+        change_type_per_type={k: round(v['change_type_accuracy'], 4)
+                              for k, v in per_type.items()},
+        distractor_no_change=round(
+            semantic['per_type']['none']['change_type_accuracy'], 4),
+        object_accuracy=round(semantic['scores']['object_accuracy'], 4),
+        pointing_hit_rate=round(pointing['scores']['hit_rate'], 4),
+        cider=dict(total=round(captions['scores']['CIDEr'], 4),
+                   **{k: round(v['CIDEr'], 4)
+                      for k, v in captions['per_type'].items()}))
+    (work_dir / 'transfer.json').write_text(json.dumps(summary, indent=1))
+    return summary
 
 
 if __name__ == '__main__':
