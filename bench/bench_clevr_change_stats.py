@@ -11,16 +11,21 @@ drawn by the fast renderer (``onediff_data.synth.clevr_view``) and
 ``--num`` pairs of each kind of the synthetic generator
 (``SynthDiffGenerator``, 128 px) are measured the same way, and each fast
 image is compared with its Blender render (mean absolute difference in
-levels).
+levels). ``--calibrate`` prints the fast renderer's base colours
+(``clevr_view.BASE_COLORS``) fitted to the Blender renders: per material
+and colour, the vocabulary's colour scaled per channel until the objects'
+centre pixels have Blender's mean colour (two rounds).
 
 Usage:
     python -m bench.bench_clevr_change_stats --assets DIR --out DIR
         [--num 20] [--size 240x160] [--samples 64] [--workers 1]
-        [--rules '{"view_camera_jitter": 0.4}']
+        [--rules '{"view_camera_jitter": 0.4}'] [--calibrate]
 """
 import argparse
 import json
 import sys
+
+import numpy as np
 
 
 def main(argv=None):
@@ -36,6 +41,9 @@ def main(argv=None):
     p.add_argument('--workers', type=int, default=1)
     p.add_argument('--rules', type=json.loads, default=None,
                    help='JSON of SceneRules arguments')
+    p.add_argument('--calibrate', action='store_true',
+                   help='print base colours for the fast renderer fitted '
+                   'to the Blender renders')
     args = p.parse_args(argv)
 
     import onediff_kit
@@ -48,6 +56,10 @@ def main(argv=None):
         samples=args.samples, workers=args.workers, rules=args.rules))
     summary = gen.generate(args.out, args.num, seed=args.seed)
     indices = [i for i in range(args.num) if i not in summary['failed']]
+    if args.calibrate:
+        print(json.dumps(calibrate_colors(args.out, indices,
+                                          (width, height)), indent=1))
+        return 0
     fractions = change_stats.release_fractions(args.out, indices)
     print(f'{len(indices)} triplets, {args.size}, {args.samples} samples, '
           f'rules {args.rules or "default"}: share of pixels changed by '
@@ -66,12 +78,69 @@ def main(argv=None):
           f'renderer, same scene and view {fast:.1f}; the square renderer of '
           f'SynthDiffGenerator, same objects, stretched to {args.size} '
           f'{square:.1f}')
+    for name, dist in feature_distances(args.out, indices,
+                                        (width, height)).items():
+        print(f'  MobileNetV2 features ({FEATURE_SIZE[0]}x{FEATURE_SIZE[1]}'
+              f'), {name}: distance to the Blender image of the same scene '
+              f'/ between Blender images of different scenes '
+              f'{dist["ratio"]:.3f}; the same scene is the nearest Blender '
+              f'image for {dist["top1"]:.3f}')
     return 0
 
 
 def _triplet(root, index):
     from onediff_data.clevr_render import release
     return json.loads(release.triplet_path(root, index).read_text())
+
+
+def centre_colors(root, indices, size):
+    """``{(material, color): (blender mean, fast mean)}`` of the objects'
+    centre pixels (3x3 medians) in the before images."""
+    from PIL import Image
+
+    from onediff_data.clevr_render import release
+    from onediff_data.synth.clevr_view import pixel_coords, render_view
+    width, height = size
+    pixels = {}
+    for i in indices:
+        triplet = _triplet(root, i)
+        objects, view = triplet['objects']['before'], \
+            triplet['views']['before']
+        fast = render_view(objects, view, size).astype(float)
+        blender = np.asarray(Image.open(
+            release.paths(root, i)['before']['image']).convert('RGB'),
+            float)
+        for obj in objects:
+            col, row = (int(v) for v in pixel_coords(obj, view, size))
+            if not (1 <= col < width - 1 and 1 <= row < height - 1):
+                continue
+            win = np.s_[row - 1:row + 2, col - 1:col + 2]
+            pixels.setdefault((obj['material'], obj['color']), []).append(
+                [np.median(im[win].reshape(-1, 3), 0)
+                 for im in (blender, fast)])
+    return {k: np.mean(v, 0) for k, v in pixels.items()}
+
+
+def calibrate_colors(root, indices, size, rounds=2):
+    """Base colours per material and colour for ``clevr_view``: the
+    current ones scaled per channel by Blender's mean over the fast
+    renderer's mean, ``rounds`` times (shading is not linear at the
+    clipping points)."""
+
+    from onediff_data.synth import clevr_view
+    from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+    vocab = load_scene_vocabulary()
+    colors = {}
+    for _ in range(rounds):
+        for (material, color), (blender, fast) in centre_colors(
+                root, indices, size).items():
+            base = np.asarray(colors.get(material, {}).get(
+                color, vocab.colors[color]), float)
+            colors.setdefault(material, {})[color] = [
+                int(v) for v in np.clip(
+                    np.round(base * blender / np.maximum(fast, 1)), 0, 255)]
+        clevr_view.BASE_COLORS = colors
+    return colors
 
 
 def fast_fractions(root, indices, size):
@@ -106,11 +175,79 @@ def synth_fractions(num, seed):
     return out
 
 
+# The default model's input: the frozen ImageNet MobileNetV2 it encodes with.
+FEATURE_SIZE = (192, 128)
+
+
+def _features(images):
+    """Each image's MobileNetV2 features (the default model's encoder,
+    last level: 320 channels on a 4x6 map), flattened, L2-normalised."""
+    import torch
+    import torch.nn.functional as F
+
+    from onediff_kit.quiet import quiet_build
+    from onediff_kit.registry import MODELS
+    with quiet_build():
+        encoder = MODELS.build(dict(
+            type='MMPretrainEncoder',
+            backbone=dict(type='mmpretrain.MobileNetV2', out_indices=(6, )),
+            frozen_stages='all', pretrained='mobilenet_v2-imagenet'))
+        encoder.init_weights()
+    encoder.eval()
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float()
+    x = F.interpolate(x, size=FEATURE_SIZE[::-1], mode='bilinear',
+                      antialias=True, align_corners=False)
+    x = ((x - mean) / std)[:, None].expand(-1, 2, -1, -1, -1)
+    with torch.no_grad():
+        feats = torch.cat([encoder(chunk)[-1][:, 0].flatten(1)
+                           for chunk in x.split(64)])
+    return F.normalize(feats, dim=1)
+
+
+def feature_distances(root, indices, size):
+    """How far each renderer's image is from Blender's image of the same
+    scene, in the features the default model sees: the mean cosine
+    distance to the same scene's Blender image over the mean distance
+    between Blender images of different scenes (0: identical, 1: no closer
+    than another scene), and how often the same scene's Blender image is
+    the nearest of all. For the fast renderer (same scene and view) and
+    the square renderer (same objects, its own camera)."""
+    from PIL import Image
+
+    from onediff_data.clevr_render import release
+    from onediff_data.synth.clevr_view import render_triplet
+    from onediff_data.synth.render import render_scene
+    images = dict(blender=[], fast=[], square=[])
+    for i in indices:
+        triplet = _triplet(root, i)
+        fast = render_triplet(triplet, size)
+        for name, paths in release.paths(root, i).items():
+            images['blender'].append(np.asarray(
+                Image.open(paths['image']).convert('RGB')))
+            images['fast'].append(fast[name])
+            images['square'].append(np.asarray(Image.fromarray(
+                render_scene(triplet['objects'][name], size[1])).resize(size)))
+    import torch
+    blender = _features(images['blender'])
+    between = 1 - blender @ blender.T
+    scale = float(between[~torch.eye(len(blender), dtype=torch.bool)]
+                  .mean())
+    out = {}
+    for name in ('fast', 'square'):
+        dist = 1 - _features(images[name]) @ blender.T
+        out[name] = dict(
+            ratio=float(dist.diagonal().mean()) / scale,
+            top1=float((dist.argmin(1) == torch.arange(len(dist))).float()
+                       .mean()))
+    return out
+
+
 def fast_vs_blender(root, indices, size):
     """Mean absolute differences to the Blender images: of the fast
     renderer (same scene and view) and of the square renderer (same
     objects, its own camera, resized to ``size``)."""
-    import numpy as np
     from PIL import Image
 
     from onediff_data.clevr_render import release
