@@ -122,24 +122,27 @@ def centre_colors(root, indices, size):
 
 
 def calibrate_colors(root, indices, size, rounds=2):
-    """Base colours per material and colour for ``clevr_view``: the
-    current ones scaled per channel by Blender's mean over the fast
-    renderer's mean, ``rounds`` times (shading is not linear at the
-    clipping points)."""
-
+    """Base colours per material and colour for ``clevr_view``: the ones
+    it draws with (else the vocabulary's) scaled per channel by Blender's
+    mean over the fast renderer's mean, ``rounds`` times (shading is not
+    linear at the clipping points)."""
     from onediff_data.synth import clevr_view
     from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
     vocab = load_scene_vocabulary()
-    colors = {}
-    for _ in range(rounds):
-        for (material, color), (blender, fast) in centre_colors(
-                root, indices, size).items():
-            base = np.asarray(colors.get(material, {}).get(
-                color, vocab.colors[color]), float)
-            colors.setdefault(material, {})[color] = [
-                int(v) for v in np.clip(
-                    np.round(base * blender / np.maximum(fast, 1)), 0, 255)]
-        clevr_view.BASE_COLORS = colors
+    drawn_with = clevr_view.BASE_COLORS
+    colors = {m: dict(c) for m, c in drawn_with.items()}
+    try:
+        for _ in range(rounds):
+            for (material, color), (blender, fast) in centre_colors(
+                    root, indices, size).items():
+                base = np.asarray(colors.get(material, {}).get(
+                    color, vocab.colors[color]), float)
+                colors.setdefault(material, {})[color] = [
+                    int(v) for v in np.clip(np.round(
+                        base * blender / np.maximum(fast, 1)), 0, 255)]
+            clevr_view.BASE_COLORS = colors
+    finally:
+        clevr_view.BASE_COLORS = drawn_with
     return colors
 
 
