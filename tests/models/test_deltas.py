@@ -112,6 +112,11 @@ def test_vdm_level_pool_keeps_the_aspect():
     out = delta(wide, need_attention=True)
     assert out.memory_shapes == ((4, 6), (4, 6), (2, 3))
     assert out.attention.shape == (2, 5, 2 * (24 + 24 + 6))
+    # An (h, w) pair is a grid: larger levels are pooled to it.
+    square = MODELS.build(dict(DELTAS['vdm'][0], level_pool=(4, 4),
+                               in_channels=IN_CHANNELS)).eval()
+    assert square(wide, need_attention=True).memory_shapes == (
+        (4, 4), (4, 4), (2, 3))
 
 
 def test_subtract_delta_returns_one_map_per_image():

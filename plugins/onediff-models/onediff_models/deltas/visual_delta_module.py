@@ -63,9 +63,10 @@ class VisualDeltaModule(BaseDelta):
         ffn_dims (int): feed-forward hidden width.
         levels (sequence[int], optional): which encoder levels to read
             (indices into ``in_channels``); None reads all.
-        level_pool (int, optional): average-pool each level so that its
-            longer side is at most this, keeping its aspect (fewer memory
-            tokens, less compute).
+        level_pool (int | tuple[int, int], optional): average-pool each
+            level first (fewer memory tokens, less compute): an int so that
+            its longer side is at most this, keeping its aspect; an
+            ``(h, w)`` pair to that grid, for levels larger than it.
         dropout (float): dropout in attention and FFN.
         bert_init (str, optional): initialise attention and FFN weights from
             a BERT checkpoint: ``'minilm'`` (the offline all-MiniLM-L6-v2
@@ -212,11 +213,8 @@ class VisualDeltaModule(BaseDelta):
             feat = feats[level]
             b = feat.shape[0]
             feat = feat.flatten(0, 1)
-            if self.level_pool and max(feat.shape[-2:]) > self.level_pool:
-                scale = self.level_pool / max(feat.shape[-2:])
-                feat = F.adaptive_avg_pool2d(
-                    feat, [max(round(side * scale), 1)
-                           for side in feat.shape[-2:]])
+            if self.level_pool:
+                feat = self._pool(feat)
             h, w = feat.shape[-2:]
             feat = feat.flatten(2).transpose(1, 2).unflatten(0, (b, 2))
             if self.fuse_images:
@@ -238,6 +236,15 @@ class VisualDeltaModule(BaseDelta):
             shapes.append((h, w))
         return (torch.cat(tokens, dim=1), torch.cat(changes, dim=1),
                 tuple(shapes))
+
+    def _pool(self, feat):
+        h, w = feat.shape[-2:]
+        if isinstance(self.level_pool, int):
+            scale = min(self.level_pool / max(h, w), 1.0)
+            size = (max(round(h * scale), 1), max(round(w * scale), 1))
+        else:
+            size = (min(self.level_pool[0], h), min(self.level_pool[1], w))
+        return feat if size == (h, w) else F.adaptive_avg_pool2d(feat, size)
 
     def forward(self, feats, need_attention=False):
         """The delta tokens and, with ``need_attention``, the last layer's
