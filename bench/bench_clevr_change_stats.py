@@ -73,13 +73,13 @@ def main(argv=None):
         for name, values in rows.items():
             print(f'    {name:<8} ' + ' / '.join(
                 f'{v:.3f}' for v in change_stats.summarize(values[pair])))
-    fast, square = fast_vs_blender(args.out, indices, (width, height))
+    images = renderings(args.out, indices, (width, height))
+    fast, square = fast_vs_blender(images)
     print(f'  mean absolute difference to Blender (0-255 levels): fast '
           f'renderer, same scene and view {fast:.1f}; the square renderer of '
           f'SynthDiffGenerator, same objects, stretched to {args.size} '
           f'{square:.1f}')
-    for name, dist in feature_distances(args.out, indices,
-                                        (width, height)).items():
+    for name, dist in feature_distances(images).items():
         print(f'  MobileNetV2 features ({FEATURE_SIZE[0]}x{FEATURE_SIZE[1]}'
               f'), {name}: distance to the Blender image of the same scene '
               f'/ between Blender images of different scenes '
@@ -209,14 +209,11 @@ def _features(images):
     return F.normalize(feats, dim=1)
 
 
-def feature_distances(root, indices, size):
-    """How far each renderer's image is from Blender's image of the same
-    scene, in the features the default model sees: the mean cosine
-    distance to the same scene's Blender image over the mean distance
-    between Blender images of different scenes (0: identical, 1: no closer
-    than another scene), and how often the same scene's Blender image is
-    the nearest of all. For the fast renderer (same scene and view) and
-    the square renderer (same objects, its own camera)."""
+def renderings(root, indices, size):
+    """Every image of the triplets three ways: ``blender`` (the render
+    folder's), ``fast`` (the fast renderer, same scene and view) and
+    ``square`` (the square renderer, same objects, its own camera, resized
+    to ``size``); lists of uint8 arrays in the same order."""
     from PIL import Image
 
     from onediff_data.clevr_render import release
@@ -232,6 +229,16 @@ def feature_distances(root, indices, size):
             images['fast'].append(fast[name])
             images['square'].append(np.asarray(Image.fromarray(
                 render_scene(triplet['objects'][name], size[1])).resize(size)))
+    return images
+
+
+def feature_distances(images):
+    """How far each renderer's image is from Blender's image of the same
+    scene, in the features the default model sees: the mean cosine
+    distance to the same scene's Blender image over the mean distance
+    between Blender images of different scenes (0: identical, 1: no closer
+    than another scene), and how often the same scene's Blender image is
+    the nearest of all. ``images``: :func:`renderings`."""
     import torch
     blender = _features(images['blender'])
     between = 1 - blender @ blender.T
@@ -247,27 +254,13 @@ def feature_distances(root, indices, size):
     return out
 
 
-def fast_vs_blender(root, indices, size):
-    """Mean absolute differences to the Blender images: of the fast
-    renderer (same scene and view) and of the square renderer (same
-    objects, its own camera, resized to ``size``)."""
-    from PIL import Image
-
-    from onediff_data.clevr_render import release
-    from onediff_data.synth.clevr_view import render_triplet
-    from onediff_data.synth.render import render_scene
-    fast, square = [], []
-    for i in indices:
-        triplet = _triplet(root, i)
-        images = render_triplet(triplet, size)
-        for name, paths in release.paths(root, i).items():
-            blender = np.asarray(Image.open(paths['image']).convert(
-                'RGB')).astype(float)
-            fast.append(np.abs(blender - images[name]).mean())
-            old = Image.fromarray(render_scene(triplet['objects'][name],
-                                               size[1])).resize(size)
-            square.append(np.abs(blender - np.asarray(old)).mean())
-    return float(np.mean(fast)), float(np.mean(square))
+def fast_vs_blender(images):
+    """Mean absolute differences (levels) to the Blender images of the
+    fast and the square renderer. ``images``: :func:`renderings`."""
+    blender = [im.astype(float) for im in images['blender']]
+    return tuple(float(np.mean([np.abs(b - im).mean()
+                                for b, im in zip(blender, images[name])]))
+                 for name in ('fast', 'square'))
 
 
 if __name__ == '__main__':

@@ -37,7 +37,9 @@ def renders(assets, tmp_path):  # noqa: F811
 
 
 def test_feature_distance_is_zero_for_the_same_images(renders):
-    dist = stats.feature_distances(renders, range(4), SIZE)
+    images = stats.renderings(renders, range(4), SIZE)
+    assert stats.fast_vs_blender(images)[0] == 0
+    dist = stats.feature_distances(images)
     assert dist['fast']['ratio'] == pytest.approx(0, abs=1e-5)
     assert dist['fast']['top1'] == 1.0
     # The square renderer draws the same objects through another camera.
