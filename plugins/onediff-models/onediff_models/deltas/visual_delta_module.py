@@ -11,6 +11,7 @@ from onediff_kit.models.levels import check_level
 from onediff_kit.registry import MODELS
 from onediff_models.deltas.common import (AttentionBlock, FFNBlock,
                                           sincos_2d)
+from onediff_models.deltas.matched_difference import matched_difference
 
 
 def minilm_path():
@@ -93,6 +94,15 @@ class VisualDeltaModule(BaseDelta):
             that memory token's place, so the delta tokens start out
             looking where the two images differ. None: no prior (the
             paper's design).
+        match_radius (int | sequence[int]): how far (in places of the
+            level, before pooling) each place of one image looks for its
+            closest feature in the other when the difference (``B - A``
+            tokens, the change prior) is formed: 0 compares the same place
+            (after pooling); 1 or more forgives a viewpoint shift of up to
+            that many places (a level's stride in pixels each), so camera
+            jitter leaves little difference while an added, dropped, moved
+            or recoloured object stands out (matched_difference.py). An
+            int for every level or one per read level.
         init_cfg (dict, optional): mmengine init config.
     """
     exposes_attention = True
@@ -102,11 +112,19 @@ class VisualDeltaModule(BaseDelta):
                  level_pool=None, dropout=0.1, bert_init='minilm',
                  bert_layers=None, bert_init_cross=True,
                  with_difference=False, fuse_images=False,
-                 change_prior=None, init_cfg=None):
+                 change_prior=None, match_radius=0, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         levels = tuple(range(len(in_channels))) if levels is None else tuple(
             check_level(i, in_channels, 'delta.levels') for i in levels)
         self.levels = levels
+        radii = tuple(match_radius) if isinstance(
+            match_radius, (list, tuple)) else (match_radius, ) * len(levels)
+        if len(radii) != len(levels) or any(
+                not isinstance(r, int) or r < 0 for r in radii):
+            raise ValueError(
+                f'delta.match_radius={match_radius!r} must be an int >= 0 or '
+                f'one per read level ({len(levels)})')
+        self.match_radii = radii
         self.level_pool = level_pool
         self.embed_dims = embed_dims
         self.out_channels = embed_dims
@@ -203,33 +221,36 @@ class VisualDeltaModule(BaseDelta):
 
     def _memory(self, feats):
         """The memory ``(B, M, D)``, per memory token the standardised size
-        of ``B - A`` at its place ``(B, M)``, and ``(h, w)`` per level.
+        of the difference (``match_radius``) at its place ``(B, M)``, and
+        ``(h, w)`` per level.
 
         The memory holds, level after level, one ``h*w`` group per name in
         ``self.groups`` (A's tokens, B's tokens and B - A's; or the fused
         tokens)."""
         tokens, changes, shapes = [], [], []
         for j, level in enumerate(self.levels):
-            feat = feats[level]
-            b = feat.shape[0]
-            feat = feat.flatten(0, 1)
-            if self.level_pool:
-                feat = self._pool(feat)
-            h, w = feat.shape[-2:]
-            feat = feat.flatten(2).transpose(1, 2).unflatten(0, (b, 2))
+            a, b_ = feats[level][:, 0], feats[level][:, 1]
+            radius = self.match_radii[j]
+            if radius:
+                diff, size = matched_difference(a, b_, radius)
+                a, b_, diff = (self._pool(t) for t in (a, b_, diff))
+                size = self._pool(size[:, None], F.adaptive_max_pool2d)[:, 0]
+            else:
+                a, b_ = self._pool(a), self._pool(b_)
+                diff, size = matched_difference(a, b_, 0)
+            h, w = a.shape[-2:]
+            a, b_, diff = (t.flatten(2).transpose(1, 2) for t in (a, b_, diff))
             if self.fuse_images:
-                a, b_ = feat[:, 0], feat[:, 1]
-                parts = [a, b_] + ([b_ - a] if self.with_difference else [])
+                parts = [a, b_] + ([diff] if self.with_difference else [])
                 x = self.input_proj[j](torch.cat(parts, -1))[:, None]
             else:
-                x = self.input_proj[j](feat)  # (B, 2, h*w, D)
+                x = self.input_proj[j](torch.stack([a, b_], 1))
             if self.with_difference and not self.fuse_images:
-                diff = self.diff_proj[j](feat[:, 1] - feat[:, 0])
-                x = torch.cat([x, diff[:, None]], dim=1)
+                x = torch.cat([x, self.diff_proj[j](diff)[:, None]], dim=1)
             x = x + sincos_2d(h, w, self.embed_dims, x.device, x.dtype)
             x = x + self.level_embed[j] + self.image_embed[:, None]
             tokens.append(x.flatten(1, 2))
-            size = (feat[:, 1] - feat[:, 0]).norm(dim=-1)  # (B, h*w)
+            size = size.flatten(1)  # (B, h*w)
             z = (size - size.mean(1, keepdim=True)) / (
                 size.std(1, correction=0, keepdim=True) + 1e-6)
             changes.append(z.repeat(1, x.shape[1]))
@@ -237,14 +258,18 @@ class VisualDeltaModule(BaseDelta):
         return (torch.cat(tokens, dim=1), torch.cat(changes, dim=1),
                 tuple(shapes))
 
-    def _pool(self, feat):
+    def _pool(self, feat, pool=F.adaptive_avg_pool2d):
+        """``feat`` ``(N, C, H, W)`` pooled by ``pool`` to the grid that
+        ``level_pool`` gives its level."""
+        if not self.level_pool:
+            return feat
         h, w = feat.shape[-2:]
         if isinstance(self.level_pool, int):
             scale = min(self.level_pool / max(h, w), 1.0)
             size = (max(round(h * scale), 1), max(round(w * scale), 1))
         else:
             size = (min(self.level_pool[0], h), min(self.level_pool[1], w))
-        return feat if size == (h, w) else F.adaptive_avg_pool2d(feat, size)
+        return feat if size == (h, w) else pool(feat, size)
 
     def forward(self, feats, need_attention=False):
         """The delta tokens and, with ``need_attention``, the last layer's
