@@ -20,7 +20,7 @@ Usage:
     python -m bench.bench_clevr_change_eval --assets DIR
         [--cache ~/.cache/onediff/clevr-change-eval] [--num 150]
         [--workers 2] [--config CFG --checkpoint PTH
-        [--work-dir work_dirs/clevr_change_eval]]
+        [--work-dir work_dirs/clevr_change_eval] [--cfg-options K=V ...]]
 """
 import argparse
 import hashlib
@@ -48,10 +48,13 @@ def write_hashes(root):
     return hashlib.sha256(text.encode()).hexdigest(), len(lines)
 
 
-def test_config(config, root, prompt_task):
-    """The model's config, tested on the rendered set (a temp file)."""
+def test_config(config, root, prompt_task, options=None):
+    """The model's config (with ``options`` merged, as ``--cfg-options``
+    gives them), tested on the rendered set (a temp file)."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
     dataset = cfg.test_dataloader.dataset
     prompts = dict(dataset.get('prompts') or {})
     if prompt_task not in prompts:
@@ -72,6 +75,7 @@ def test_config(config, root, prompt_task):
 
 
 def main(argv=None):
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--assets', required=True,
                    help="CLEVR's image_generation/data folder")
@@ -89,6 +93,9 @@ def main(argv=None):
                    'asks for the change (default synth_diff)')
     p.add_argument('--work-dir', default='work_dirs/clevr_change_eval',
                    help='`onediff test` work dir (default %(default)s)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override config keys, as for `onediff test` (the '
+                   'ones the model was trained with)')
     args = p.parse_args(argv)
 
     import onediff_kit
@@ -112,7 +119,8 @@ def main(argv=None):
     if code or not args.config:
         return code
     from onediff_kit.cli import test as test_command
-    cfg = test_config(args.config, args.cache, args.prompt_task)
+    cfg = test_config(args.config, args.cache, args.prompt_task,
+                      args.cfg_options)
     try:
         test_command.main([cfg, args.checkpoint, '--work-dir',
                            args.work_dir])
