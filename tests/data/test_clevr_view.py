@@ -81,3 +81,25 @@ def test_metal_and_rubber_look_different_in_clevr_colours():
     # Every colour of the vocabulary has a Blender-fitted base colour.
     for material, colors in clevr_view.BASE_COLORS.items():
         assert set(colors) == set(PROPERTIES['colors']), material
+
+
+def _face_gradient(material, rot, shading):
+    """75th percentile of |row-to-row change| of a large cube's shading
+    inside its silhouette (0 where each face is flat)."""
+    from onediff_data.synth import render
+    sa, _, alpha, _, _ = render.shading_sprite(
+        'cube', material, 20.0, rot, clevr_view.SOLIDS, shading)
+    inside = alpha > 0.99
+    steps = np.abs(np.diff(sa, axis=0))[inside[1:] & inside[:-1]]
+    return float(np.percentile(steps, 75))
+
+
+def test_clevr_metal_faces_carry_a_gradient_and_rubber_faces_do_not():
+    """CLEVR's metal mirrors the floor and sky with a gradient across each
+    face; rubber is matte (a flat face is one shade)."""
+    from onediff_data.synth import render
+    for rot in (0, 30, 60):
+        assert _face_gradient('rubber', rot, clevr_view.SHADING) < 1e-6
+        assert _face_gradient('metal', rot, clevr_view.SHADING) > 1e-3
+        # The square renderer's metal (no tilt): flat faces.
+        assert _face_gradient('metal', rot, render.SHADING) < 1e-6

@@ -34,19 +34,28 @@ SOLIDS = (1 / math.sqrt(2), 1.0)
 # from the key light (columns, rows), radii, darkness at the centre; from
 # Blender renders of the same scenes (bench.bench_clevr_change_stats).
 SHADOW = dict(offset=(0.9, 0.5), radii=(1.6, 0.8), darkness=0.45)
+# Shading per material (render.SHADING's keys): CLEVR's rubber is softly
+# lit (little contrast between a cube's faces); its metal mirrors the lit
+# floor and the sky, with a gradient across each face.
+SHADING = (
+    ('metal', (('ambient', 0.0), ('band', 0.08), ('diffuse', 0.15),
+               ('env', 0.8), ('floor', 0.45), ('fresnel', 0.15),
+               ('specular', 1.1), ('tilt', 0.5))),
+    ('rubber', (('ambient', 0.5), ('diffuse', 0.5), ('specular', 0.05))),
+)
 # Base colours per material and colour, so that a drawn object has the
 # colour Blender gives it (CLEVR's rubber and metal shaders lighten and
 # desaturate properties.json's colours); `python -m
 # bench.bench_clevr_change_stats --calibrate` measures them.
 BASE_COLORS = {
     'metal': dict(
-        gray=(108, 106, 103), red=(162, 63, 62), blue=(70, 99, 171),
-        green=(48, 115, 33), brown=(136, 95, 43), purple=(111, 51, 133),
-        cyan=(73, 178, 174), yellow=(199, 191, 80)),
+        gray=(109, 106, 103), red=(161, 64, 63), blue=(70, 98, 170),
+        green=(51, 116, 37), brown=(135, 96, 46), purple=(115, 54, 138),
+        cyan=(73, 175, 171), yellow=(197, 190, 79)),
     'rubber': dict(
-        gray=(126, 125, 121), red=(170, 76, 74), blue=(82, 111, 185),
-        green=(71, 135, 57), brown=(154, 117, 66), purple=(158, 85, 183),
-        cyan=(91, 196, 191), yellow=(213, 203, 95)),
+        gray=(113, 112, 109), red=(156, 71, 69), blue=(77, 102, 167),
+        green=(66, 123, 52), brown=(139, 105, 59), purple=(141, 76, 163),
+        cyan=(81, 173, 169), yellow=(190, 181, 85)),
 }
 
 
@@ -110,7 +119,7 @@ def render_view(objects, view, size=(480, 320)):
             radii=SHADOW['radii'], darkness=SHADOW['darkness'])
     for _, obj, col, row, f in placed:
         render._draw_sprite(img, dict(obj, rot=obj['rot'] % 90), col, row,
-                            f, solids=SOLIDS,
+                            f, solids=SOLIDS, shading=SHADING,
                             color=BASE_COLORS.get(obj['material'], {}).get(
                                 obj['color']))
     img *= key_gain

@@ -30,6 +30,19 @@ CYL_RADIUS = 0.85
 # (cube half side, cylinder radius) of this renderer's solids; a renderer of
 # another world passes its own.
 SOLIDS = (CUBE_HALF, CYL_RADIUS)
+# Shading per material (``_shade``), as sorted (name, value) pairs so that
+# the sprite cache can key on them; a renderer of another world passes its
+# own. Rubber: ``ambient + diffuse * lambert``, a faint highlight. Metal:
+# mostly the mirrored environment (sky above the horizon, floor below),
+# seen along rays tilted by ``tilt`` per size unit off the sprite's centre
+# (0: one direction, so a flat face mirrors one colour; more: a gradient
+# across it, as a perspective camera sees), a sharp highlight and a rim.
+SHADING = (
+    ('metal', (('ambient', 0.1), ('band', 0.08), ('diffuse', 0.25),
+               ('env', 0.75), ('floor', 0.22), ('fresnel', 0.12),
+               ('specular', 1.1), ('tilt', 0.0))),
+    ('rubber', (('ambient', 0.28), ('diffuse', 0.8), ('specular', 0.05))),
+)
 
 
 def default_camera():
@@ -121,30 +134,46 @@ def _raycast(shape, rot_deg, a, b, solids=SOLIDS):
     return hit, n
 
 
-def _shade(material, n):
-    """Per-pixel (A, B) so that colour = base * A + B."""
-    _, v, _ = _view_basis()
-    diff = np.clip(n @ LIGHT, 0, 1)
-    refl = v - 2 * (n @ v)[..., None] * n
-    spec_dir = np.clip(refl @ LIGHT, 0, 1)
-    if material == 'rubber':
-        a = 0.28 + 0.8 * diff
-        b = 0.05 * spec_dir**6
-    elif material == 'metal':
-        # Environment: bright sky above the horizon, the grey floor below.
-        rz = refl[..., 2]
-        env = np.where(rz > 0, 0.75 + 0.45 * rz, 0.22 + 0.1 * (1 + rz))
-        fresnel = (1 - np.abs(n @ v))**3
-        a = 0.1 + 0.25 * diff + 0.75 * env
-        b = 1.1 * spec_dir**40 + 0.12 * fresnel + 0.08 * (rz > 0.35)
-    else:
+def _shade(material, n, shading=SHADING, offsets=None):
+    """Per-pixel (A, B) so that colour = base * A + B.
+
+    Args:
+        material (str): rubber or metal.
+        n (ndarray): unit normals ``(..., 3)``.
+        shading (tuple): see :data:`SHADING`.
+        offsets (ndarray, optional): each pixel's offset from the sprite's
+            centre in size units along the image axes ``(..., 2)``, for
+            metal's ``tilt``.
+    """
+    params = dict(shading)
+    if material not in params:
         raise ValueError(f'unknown material {material!r}; expected one of '
                          f'{SCENE_VOCAB.materials}')
+    k = dict(params[material])
+    u, v, w = _view_basis()
+    if k.get('tilt') and offsets is not None:
+        v = v + k['tilt'] * (offsets[..., :1] * u + offsets[..., 1:] * w)
+        v = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    diff = np.clip(n @ LIGHT, 0, 1)
+    n_v = np.sum(n * v, -1)
+    refl = v - 2 * n_v[..., None] * n
+    spec_dir = np.clip(refl @ LIGHT, 0, 1)
+    if material == 'rubber':
+        return (k['ambient'] + k['diffuse'] * diff,
+                k['specular'] * spec_dir**6)
+    # Environment: bright sky above the horizon, the grey floor below.
+    rz = refl[..., 2]
+    env = np.where(rz > 0, 0.75 + 0.45 * rz, k['floor'] + 0.1 * (1 + rz))
+    fresnel = (1 - np.abs(n_v))**3
+    a = k['ambient'] + k['diffuse'] * diff + k['env'] * env
+    b = k['specular'] * spec_dir**40 + k['fresnel'] * fresnel + \
+        k['band'] * (rz > 0.35)
     return a, b
 
 
 @lru_cache(maxsize=4096)
-def shading_sprite(shape, material, half_px, rot, solids=SOLIDS):
+def shading_sprite(shape, material, half_px, rot, solids=SOLIDS,
+                   shading=SHADING):
     """Cached (A, B, alpha, anchor_row, anchor_col) for one solid.
 
     Args:
@@ -153,6 +182,7 @@ def shading_sprite(shape, material, half_px, rot, solids=SOLIDS):
         half_px (float): pixels per unit size value.
         rot (int): rotation about the vertical axis in degrees (cubes).
         solids (tuple): cube half side and cylinder radius in size values.
+        shading (tuple): shading per material (:data:`SHADING`).
     """
     extent = 1.55  # canvas half extent in size units around the centre
     centre_b = math.cos(ELEVATION)
@@ -163,7 +193,9 @@ def shading_sprite(shape, material, half_px, rot, solids=SOLIDS):
     b = centre_b - a  # rows grow downwards
     aa, bb = np.meshgrid(a, b)
     hit, n = _raycast(shape, rot, aa, bb, solids)
-    sa, sb = _shade(material, n)
+    # Each pixel's offset from the sprite's middle, up positive.
+    sa, sb = _shade(material, n, shading,
+                    np.stack([aa, bb - centre_b], -1))
     sa, sb = sa * hit, sb * hit
     alpha = hit.astype(np.float32)
 
@@ -203,7 +235,7 @@ def _draw_shadow(img, col, row, half, offset=(0.55, -0.3), radii=(1.25, 0.6),
     img[r0:r1, c0:c1] *= (1 - a)[..., None]
 
 
-def _placed_sprite(obj, col, row, f, solids=SOLIDS):
+def _placed_sprite(obj, col, row, f, solids=SOLIDS, shading=SHADING):
     """(A, B, alpha, top, left): the object's cached sprite and the pixel
     of its top-left corner."""
     extent = SCENE_VOCAB.size_values[obj['size']]
@@ -211,13 +243,15 @@ def _placed_sprite(obj, col, row, f, solids=SOLIDS):
     rot = int(round(obj.get('rot', 0) / ROT_STEP) * ROT_STEP) % 90 \
         if obj['shape'] == 'cube' else 0
     sa, sb, alpha, ar, ac = shading_sprite(obj['shape'], obj['material'],
-                                           half_px, rot, solids)
+                                           half_px, rot, solids, shading)
     return sa, sb, alpha, int(round(row - ar)), int(round(col - ac))
 
 
-def _draw_sprite(img, obj, col, row, f, solids=SOLIDS, color=None):
+def _draw_sprite(img, obj, col, row, f, solids=SOLIDS, color=None,
+                 shading=SHADING):
     # ``color``: the base RGB (0-255) to shade; default the vocabulary's.
-    sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f, solids)
+    sa, sb, alpha, top, left = _placed_sprite(obj, col, row, f, solids,
+                                              shading)
     base = np.asarray(SCENE_VOCAB.colors[obj['color']] if color is None
                       else color, np.float32) / 255.0
     rgb = np.clip(sa[..., None] * base + sb[..., None], 0, 1)
