@@ -89,14 +89,40 @@ def synth_argv(cfg, num_pairs=None):
     return argv
 
 
+def stale_look(cfg, root):
+    """Why the generated data in ``root`` is not what the config's
+    generator draws now (another generator, or an older ``look_version``
+    in its info.json); None when it is, or when no info.json says."""
+    info_file = osp.join(root, 'info.json')
+    if not osp.isfile(info_file):
+        return None
+    with open(info_file, encoding='utf-8') as f:
+        info = json.load(f)
+    from onediff_kit.registry import GENERATORS
+    name = (cfg.get('synth_data') or {}).get('generator')
+    cls = GENERATORS.get(name) if name else GENERATORS.get(
+        info.get('generator', ''))
+    if cls is None or 'generator' not in info:
+        return None
+    if info['generator'] != cls.__name__:
+        return f'drawn by {info["generator"]}, the config names {name}'
+    if info.get('look_version', 1) != getattr(cls, 'look_version', 1):
+        return (f'drawn by {cls.__name__} look {info.get("look_version", 1)}'
+                f', which now draws look {cls.look_version}')
+    return None
+
+
 def ensure_data(cfg, num_pairs=None):
     root = cfg.train_dataloader.dataset.data_root
     # vocab.json: the decoder's vocabulary (model.decoder.vocab_file); data
     # generated before it existed is generated again (same seed, same data).
     if all(osp.isfile(osp.join(root, name))
            for name in ('manifest.jsonl', 'scenes.jsonl', 'vocab.json')):
-        print(f'reusing the data in {root}')
-        return root
+        stale = stale_look(cfg, root)
+        if stale is None:
+            print(f'reusing the data in {root}')
+            return root
+        print(f'the data in {root} was {stale}: generating it again')
     argv = synth_argv(cfg, num_pairs)
     banner(f'generating synthetic pairs in {root}: onediff '
            + ' '.join(argv))

@@ -73,3 +73,28 @@ def test_demo_makes_the_data_its_config_names():
         dataset=dict(data_root='d'))))
     assert synth_argv(plain, 50) == ['data', 'synth', '--out', 'd', '--num',
                                      '50', '--seed', '0', '--size', '64']
+
+
+def test_demo_finds_data_drawn_by_an_older_look(tmp_path):
+    """Data from another generator or an older ``look_version`` is stale;
+    data the generator writes now is not."""
+    import onediff_kit
+    onediff_kit.init()
+    from onediff_kit.registry import GENERATORS
+    cfg = Config.fromfile(demo.DEFAULT_CONFIG)
+    gen = GENERATORS.build(dict(type=cfg.synth_data.generator, size=48,
+                                real_fraction=0, workers=1))
+    gen.generate(tmp_path, 4, seed=0, progress=False)
+    assert demo.stale_look(cfg, str(tmp_path)) is None
+    info = tmp_path / 'info.json'
+    written = info.read_text()
+    info.write_text(written.replace(
+        f'"look_version": {gen.look_version}',
+        f'"look_version": {gen.look_version - 1}'))
+    assert 'now draws look' in demo.stale_look(cfg, str(tmp_path))
+    info.write_text(written.replace(cfg.synth_data.generator,
+                                    'SynthDiffGenerator'))
+    assert 'drawn by SynthDiffGenerator' in demo.stale_look(cfg,
+                                                           str(tmp_path))
+    info.unlink()  # data from elsewhere: nothing says, nothing is redone
+    assert demo.stale_look(cfg, str(tmp_path)) is None

@@ -46,6 +46,7 @@ class ClevrChangeSynthGenerator(SynthDiffGenerator):
     """
 
     is_default_generator = False
+    look_version = 2  # 2: CLEVR's metal and rubber shading (clevr_view)
 
     def __init__(self, size=192, rules=None, **kwargs):
         super().__init__(size=size, **kwargs)

@@ -80,6 +80,9 @@ class SynthDiffGenerator:
     # What `onediff data synth` and the web page's examples use when no
     # generator is named.
     is_default_generator = True
+    # Raised whenever the same seed draws different images; written to
+    # info.json, where `onediff demo` compares it to find stale data.
+    look_version = 1
 
     def __init__(self,
                  size=128,
@@ -256,7 +259,8 @@ class SynthDiffGenerator:
         summary['vocab'] = self.write_vocab(out_dir).summary()
         summary['seconds'] = round(time.perf_counter() - start, 2)
         info = dict(
-            generator='SynthDiffGenerator', seed=seed, num=num,
+            generator=type(self).__name__, look_version=self.look_version,
+            seed=seed, num=num,
             size=self.size, num_captions=self.num_captions,
             real_fraction=self.real_fraction,
             split_ratios=list(self.split_ratios),
