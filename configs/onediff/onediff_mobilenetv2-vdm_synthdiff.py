@@ -38,9 +38,13 @@ model = dict(
     encoder=dict(_delete_=True, type='CachedEncoder',
                  encoder=_base_.model.encoder,
                  cache=dict(root='work_dirs/feature_cache', dtype='float32')),
-    # level_pool=12: the 16x24 stride-8 level pooled to 8x12, as 128 px
-    # squares' 16x16 to 8x8.
-    delta=dict(dropout=0.0, level_pool=12),
+    # The stride-8 level unpooled (16x24 places at 192x128: an object is a
+    # few places, not a share of one) and, on the two finest levels, the
+    # difference tokens and change prior taken against the closest feature
+    # within one place of the other image, so the camera jitter of every
+    # after image leaves little difference (BENCHMARKS.md, "Transfer to
+    # CLEVR-Change").
+    delta=dict(dropout=0.0, level_pool=None, match_radius=(1, 1, 0)),
     decoder=dict(dropout=0.0, vocab_file=data_root + '/vocab.json'))
 
 # One fixed colour-jitter draw per pair (the cache stores one variant); an
