@@ -182,9 +182,10 @@ def synth_fractions(num, seed):
 FEATURE_SIZE = (192, 128)
 
 
-def _features(images):
-    """Each image's MobileNetV2 features (the default model's encoder,
-    last level: 320 channels on a 4x6 map), flattened, L2-normalised."""
+def mobilenet_levels(images, out_indices=(6, )):
+    """The default model's frozen ImageNet MobileNetV2 on ``images`` (uint8
+    ``(H, W, 3)`` arrays) resized to :data:`FEATURE_SIZE`: one
+    ``(N, C, h, w)`` tensor per index of ``out_indices``."""
     import torch
     import torch.nn.functional as F
 
@@ -193,7 +194,8 @@ def _features(images):
     with quiet_build():
         encoder = MODELS.build(dict(
             type='MMPretrainEncoder',
-            backbone=dict(type='mmpretrain.MobileNetV2', out_indices=(6, )),
+            backbone=dict(type='mmpretrain.MobileNetV2',
+                          out_indices=tuple(out_indices)),
             frozen_stages='all', pretrained='mobilenet_v2-imagenet'))
         encoder.init_weights()
     encoder.eval()
@@ -204,9 +206,16 @@ def _features(images):
                       antialias=True, align_corners=False)
     x = ((x - mean) / std)[:, None].expand(-1, 2, -1, -1, -1)
     with torch.no_grad():
-        feats = torch.cat([encoder(chunk)[-1][:, 0].flatten(1)
-                           for chunk in x.split(64)])
-    return F.normalize(feats, dim=1)
+        chunks = [[level[:, 0] for level in encoder(chunk)]
+                  for chunk in x.split(64)]
+    return [torch.cat(levels) for levels in zip(*chunks)]
+
+
+def _features(images):
+    """Each image's MobileNetV2 features (the default model's encoder,
+    last level: 320 channels on a 4x6 map), flattened, L2-normalised."""
+    import torch.nn.functional as F
+    return F.normalize(mobilenet_levels(images)[0].flatten(1), dim=1)
 
 
 def renderings(root, indices, size):
