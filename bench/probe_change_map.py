@@ -41,11 +41,11 @@ def change_maps(before, after, pool, radii):
     import torch.nn.functional as F
 
     from onediff_models.deltas.matched_difference import matched_difference
-    h, w = before.shape[-2:]
-    scale = min(pool / max(h, w), 1.0)
-    grid = (max(round(h * scale), 1), max(round(w * scale), 1))
-    maps = {'aligned': (F.adaptive_avg_pool2d(after, grid) -
-                        F.adaptive_avg_pool2d(before, grid)).norm(dim=1)}
+    from onediff_models.deltas.visual_delta_module import pooled_size
+    grid = pooled_size(before.shape[-2:], pool)
+    maps = {'aligned': matched_difference(
+        F.adaptive_avg_pool2d(before, grid),
+        F.adaptive_avg_pool2d(after, grid), 0)[1]}
     for r in radii:
         _, size = matched_difference(before, after, r)
         maps[f'matched r{r}'] = F.adaptive_max_pool2d(size[:, None],

