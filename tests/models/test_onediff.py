@@ -99,6 +99,9 @@ def test_frozen_submodule_and_bad_names():
 
 
 def test_save_load_round_trip_reproduces_captions(tmp_path, vocab_file):
+    # Fixed weights: after 8 steps about one random init in ten still
+    # captions every pair with the empty string (seeds 5, 6 and 29 of 30).
+    torch.manual_seed(0)
     cfg = tiny_model()
     cfg['decoder'] = dict(cfg['decoder'], vocab_file=vocab_file,
                           num_beams=2)
