@@ -1,5 +1,6 @@
 """Visual Delta Module: learnable delta tokens read both images' features."""
 import os
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -37,6 +38,33 @@ def pooled_size(shape, level_pool):
         scale = min(level_pool / max(h, w), 1.0)
         return max(round(h * scale), 1), max(round(w * scale), 1)
     return min(level_pool[0], h), min(level_pool[1], w)
+
+
+class Memory(NamedTuple):
+    """What the delta tokens read (:meth:`VisualDeltaModule._memory`).
+
+    Attributes:
+        tokens: ``(B, M, D)``, level after level one group of the level's
+            (kept) places per name in ``memory_groups``.
+        change: ``(B, M)``, the standardised size of the difference at each
+            token's place.
+        shapes: ``(h, w)`` per level.
+        kept: per level the kept places ``(B, k)``; None: all of them.
+        passed: ``(B, G * pass_places, D)``, the first level's tokens at its
+            most changed places; None without ``pass_places``.
+    """
+    tokens: torch.Tensor
+    change: torch.Tensor
+    shapes: Tuple[Tuple[int, int], ...]
+    kept: Sequence[Optional[torch.Tensor]]
+    passed: Optional[torch.Tensor]
+
+
+def take_places(tokens, places):
+    """``tokens`` ``(B, G, P, D)`` (G groups of P places) at ``places``
+    ``(B, k)`` -> ``(B, G, k, D)``."""
+    b, g, _, d = tokens.shape
+    return tokens.gather(2, places[:, None, :, None].expand(b, g, -1, d))
 
 
 class VDMLayer(nn.Module):
@@ -115,6 +143,19 @@ class VisualDeltaModule(BaseDelta):
             jitter leaves little difference while an added, dropped, moved
             or recoloured object stands out (matched_difference.py). An
             int for every level or one per read level.
+        keep_places (int | sequence[int | None], optional): how many places
+            of a level (after pooling) enter the memory: those where the
+            difference (``match_radius``) is largest, so a fine level costs
+            little while its places on the change stay at full resolution.
+            An int for every level or one per read level (None keeps all of
+            that level); None keeps every place. The returned attention is
+            laid out over the full grid (zero on the places left out).
+        pass_places (int): how many of the first read level's places where
+            the difference is largest hand their memory tokens (every group
+            of them) to the output after the delta tokens, so the decoder
+            also reads the changed object's own features, not only what the
+            delta tokens gathered from them. 0: the delta tokens alone (the
+            paper's design).
         init_cfg (dict, optional): mmengine init config.
     """
     exposes_attention = True
@@ -124,7 +165,8 @@ class VisualDeltaModule(BaseDelta):
                  level_pool=None, dropout=0.1, bert_init='minilm',
                  bert_layers=None, bert_init_cross=True,
                  with_difference=False, fuse_images=False,
-                 change_prior=None, match_radius=0, init_cfg=None):
+                 change_prior=None, match_radius=0, keep_places=None,
+                 pass_places=0, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         levels = tuple(range(len(in_channels))) if levels is None else tuple(
             check_level(i, in_channels, 'delta.levels') for i in levels)
@@ -137,6 +179,19 @@ class VisualDeltaModule(BaseDelta):
                 f'delta.match_radius={match_radius!r} must be an int >= 0 or '
                 f'one per read level ({len(levels)})')
         self.match_radii = radii
+        keep = tuple(keep_places) if isinstance(
+            keep_places, (list, tuple)) else (keep_places, ) * len(levels)
+        if len(keep) != len(levels) or any(
+                k is not None and (not isinstance(k, int) or k < 1)
+                for k in keep):
+            raise ValueError(
+                f'delta.keep_places={keep_places!r} must be None, an int '
+                f'>= 1 or one per read level ({len(levels)})')
+        self.keep_places = keep
+        if not isinstance(pass_places, int) or pass_places < 0:
+            raise ValueError(f'delta.pass_places={pass_places!r} must be an '
+                             'int >= 0')
+        self.pass_places = pass_places
         self.level_pool = level_pool
         self.embed_dims = embed_dims
         self.out_channels = embed_dims
@@ -232,14 +287,12 @@ class VisualDeltaModule(BaseDelta):
                   f'{index})', logger='current')
 
     def _memory(self, feats):
-        """The memory ``(B, M, D)``, per memory token the standardised size
-        of the difference (``match_radius``) at its place ``(B, M)``, and
-        ``(h, w)`` per level.
-
-        The memory holds, level after level, one ``h*w`` group per name in
+        """The :class:`Memory` of ``feats``: its tokens hold, level after
+        level, one group of the level's (kept) places per name in
         ``self.groups`` (A's tokens, B's tokens and B - A's; or the fused
         tokens)."""
-        tokens, changes, shapes = [], [], []
+        tokens, changes, shapes, kept = [], [], [], []
+        passed = None
         for j, level in enumerate(self.levels):
             a, b_ = feats[level][:, 0], feats[level][:, 1]
             radius = self.match_radii[j]
@@ -261,14 +314,42 @@ class VisualDeltaModule(BaseDelta):
                 x = torch.cat([x, self.diff_proj[j](diff)[:, None]], dim=1)
             x = x + sincos_2d(h, w, self.embed_dims, x.device, x.dtype)
             x = x + self.level_embed[j] + self.image_embed[:, None]
-            tokens.append(x.flatten(1, 2))
             size = size.flatten(1)  # (B, h*w)
             z = (size - size.mean(1, keepdim=True)) / (
                 size.std(1, correction=0, keepdim=True) + 1e-6)
+            if j == 0 and self.pass_places:
+                top = size.topk(min(self.pass_places, h * w), dim=1).indices
+                passed = take_places(x, top).flatten(1, 2)
+            keep = self.keep_places[j]
+            places = None
+            if keep is not None and keep < h * w:
+                places = size.topk(keep, dim=1).indices  # (B, k)
+                x, z = take_places(x, places), z.gather(1, places)
+            tokens.append(x.flatten(1, 2))
             changes.append(z.repeat(1, x.shape[1]))
             shapes.append((h, w))
-        return (torch.cat(tokens, dim=1), torch.cat(changes, dim=1),
-                tuple(shapes))
+            kept.append(places)
+        return Memory(torch.cat(tokens, dim=1), torch.cat(changes, dim=1),
+                      tuple(shapes), kept, passed)
+
+    def _full_layout(self, weights, shapes, kept):
+        """Attention ``(B, T, M_kept)`` over the kept memory spread over
+        every level's full grid ``(B, T, M)``, zero on the places left out.
+        """
+        groups = len(self.groups)
+        out, start = [], 0
+        for (h, w), places in zip(shapes, kept):
+            n = groups * (h * w if places is None else places.shape[1])
+            part = weights[..., start:start + n]
+            start += n
+            if places is not None:
+                b, t = part.shape[:2]
+                part = part.reshape(b, t, groups, -1)
+                index = places[:, None, None].expand(-1, t, groups, -1)
+                part = part.new_zeros(b, t, groups, h * w).scatter(
+                    -1, index, part).flatten(2)
+            out.append(part)
+        return torch.cat(out, dim=-1)
 
     def _pool(self, feat, pool=F.adaptive_avg_pool2d):
         """``feat`` ``(N, C, H, W)`` pooled by ``pool`` to the grid that
@@ -277,22 +358,29 @@ class VisualDeltaModule(BaseDelta):
         return feat if size == tuple(feat.shape[-2:]) else pool(feat, size)
 
     def forward(self, feats, need_attention=False):
-        """The delta tokens and, with ``need_attention``, the last layer's
-        head-averaged cross-attention ``(B, T, M)`` over the memory, whose
-        layout ``memory_shapes`` and ``memory_groups`` describe (training
-        computes none)."""
-        memory, change, shapes = self._memory(feats)
+        """The delta tokens (then the ``pass_places`` tokens) and, with
+        ``need_attention``, the last layer's head-averaged cross-attention
+        ``(B, T, M)`` of the delta tokens over the memory, whose layout
+        ``memory_shapes`` and ``memory_groups`` describe (training computes
+        none)."""
+        memory = self._memory(feats)
         bias = None
         if self.change_scale is not None:
             # (B, 1, 1, M): the same prior for every head and delta token.
-            bias = (self.change_scale * change)[:, None, None].to(
-                memory.dtype)
-        x = self.delta_tokens.expand(memory.shape[0], -1, -1)
+            bias = (self.change_scale * memory.change)[:, None, None].to(
+                memory.tokens.dtype)
+        x = self.delta_tokens.expand(memory.tokens.shape[0], -1, -1)
         weights = None
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
-            x, weights = layer(x, memory, bias=bias,
+            x, weights = layer(x, memory.tokens, bias=bias,
                                need_weights=need_attention and last)
-        return DeltaOutput(
-            x, attention=weights.mean(dim=1) if weights is not None else None,
-            memory_shapes=shapes, memory_groups=self.groups)
+        if memory.passed is not None:
+            x = torch.cat([x, memory.passed], dim=1)
+        attention = None
+        if weights is not None:
+            attention = self._full_layout(weights.mean(dim=1), memory.shapes,
+                                          memory.kept)
+        return DeltaOutput(x, attention=attention,
+                           memory_shapes=memory.shapes,
+                           memory_groups=self.groups)
