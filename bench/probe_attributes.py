@@ -12,7 +12,7 @@ predicts the changed object's colour, material, shape and size from
 
 Usage:
     .venv/bin/python -m bench.probe_attributes [--checkpoint CKPT]
-        [--cfg-options k=v ...] [--num 2500] [--threads 1]
+        [--cfg-options k=v ...] [--data DIR] [--num 2500] [--threads 1]
 
 Writes ``bench/results/probe_attributes.md``.
 """
@@ -41,13 +41,22 @@ def load_records(root, num):
     return records
 
 
-def object_place(obj, size):
-    """(column, row) of the object's body centre in a ``size`` px image."""
+def object_place(rec, size):
+    """(x, y) of the changed object's centre as fractions of the image's
+    width and height: the centre of its box where the generator gives one
+    (``box_before``, or ``box_after`` for ``add``), else projected with the
+    square renderer's camera into a ``size`` px image."""
+    meta = rec['meta']
+    box = meta.get('box_after' if rec['change_type'] == 'add'
+                   else 'box_before')
+    if box:
+        return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     from onediff_data.synth.render import default_camera, project
     from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
+    obj = meta['changed_object']
     size_values = load_scene_vocabulary().size_values
     col, row, f = project(obj['x'], obj['y'], size, default_camera())
-    return col, row - f * size_values[obj['size']]
+    return col / size, (row - f * size_values[obj['size']]) / size
 
 
 def probe(features, labels):
@@ -72,7 +81,9 @@ def main():
                    'delta tokens to probe (default: the encoder only)')
     p.add_argument('--cfg-options', nargs='+', default=[],
                    help='key=value overrides the checkpoint was trained with')
-    p.add_argument('--data', default='data/synthdiff')
+    p.add_argument('--data', default='data/clevr-change-synth',
+                   help="pairs with scene truth (default: the default "
+                   "config's data, which make demo writes)")
     p.add_argument('--num', type=int, default=2500)
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--threads', type=int, default=None)
@@ -122,15 +133,14 @@ def main():
             if args.checkpoint:
                 tokens.append(model.delta(feats).tokens.flatten(1).numpy())
         levels = levels or [[] for _ in feats]
-        size = inputs.shape[-1]
         for i, rec in enumerate(chunk):
             obj = rec['meta']['changed_object']
             image = 1 if rec['change_type'] == 'add' else 0
-            col, row = object_place(obj, size)
+            x, y = object_place(rec, inputs.shape[-1])
             for j, feat in enumerate(feats):
                 h, w = feat.shape[-2:]
-                r = min(h - 1, max(0, int(row / size * h)))
-                c = min(w - 1, max(0, int(col / size * w)))
+                r = min(h - 1, max(0, int(y * h)))
+                c = min(w - 1, max(0, int(x * w)))
                 levels[j].append(feat[i, image, :, r, c].numpy())
             for k in TARGETS:
                 labels[k].append(obj[k])
