@@ -27,7 +27,10 @@ Settings, in order (the first five on the 900-iteration recipe,
   with the feature cache and no dropout) with bfloat16 autocast, as
   ``make demo`` trains it, from an empty cache (its first epoch);
 - ``default-warm+bf16``: the same, reading what the cold run wrote (every
-  later epoch).
+  later epoch);
+- ``default-warm+bf16-all-places``: the same with every place of the
+  stride-8 level in the delta module's memory
+  (``model.delta.keep_places=None``: 504 memory tokens instead of 184).
 
 ``--repeat N`` runs the list N times, interleaved, and reports the median
 per setting (the cache is emptied before each ``cold`` setting).
@@ -66,6 +69,9 @@ SETTINGS = {
                               bf16=True, clear=True),
     'default-warm+bf16': dict(config=C.DEFAULT_CONFIG, env=PASSIVE,
                               bf16=True),
+    'default-warm+bf16-all-places': dict(
+        config=C.DEFAULT_CONFIG, env=PASSIVE, bf16=True,
+        cfg={'model.delta.keep_places': None}),
 }
 
 
