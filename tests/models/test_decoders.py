@@ -47,6 +47,53 @@ def test_loss_backward(vocab_file, samples):
     assert all(q.grad is not None for q in dec.parameters())
 
 
+def test_keyword_weight_is_a_weighted_mean(vocab_file, samples):
+    """Per caption the loss is (sum of plain-word losses + w * sum of keyword
+    losses) / (plain words + w * keywords): two weights fix both sums, a
+    third must follow; a batch is the captions' mean weighted by their
+    token counts, whatever w."""
+    from onediff_models.decoders.transformer_caption_decoder import \
+        scene_words
+
+    def loss(w, batch, keywords='scene'):
+        torch.manual_seed(0)
+        dec = MODELS.build(tiny_decoder(vocab_file=vocab_file,
+                                        keywords=keywords, keyword_weight=w))
+        p = prefix(len(samples)).detach()[[samples.index(s) for s in batch]]
+        return dec.loss(p, batch)['loss'].item(), dec.tokenizer
+
+    words = set(scene_words())
+    assert {'metallic', 'ball', 'grey', 'small'} <= words
+    tested, tokens, singles = 0, [], []
+    for sample in samples:
+        caption = sample.metainfo['gt_caption']
+        losses = {w: loss(w, [sample])[0] for w in (1.0, 2.0, 5.0)}
+        tok = loss(1.0, [sample])[1]
+        n = len(tok.encode(caption)) + 1  # the caption's tokens and EOS
+        keys = sum(w in words for w in tok.words(caption))
+        tokens.append(n)
+        singles.append(losses[5.0])
+        if not 0 < keys < n:
+            continue
+        tested += 1
+        plain = n - keys
+        key_sum = losses[2.0] * (plain + 2 * keys) - losses[1.0] * n
+        plain_sum = losses[1.0] * n - key_sum
+        expected = (plain_sum + 5 * key_sum) / (plain + 5 * keys)
+        assert losses[5.0] == pytest.approx(expected, rel=1e-4)
+        assert losses[5.0] != pytest.approx(losses[1.0], rel=1e-3)
+    assert tested >= 2
+    batch = sum(n * x for n, x in zip(tokens, singles)) / sum(tokens)
+    assert loss(5.0, samples)[0] == pytest.approx(batch, rel=1e-4)
+    # Words the vocabulary lacks change nothing.
+    assert loss(5.0, samples, ['zebra'])[0] == pytest.approx(
+        loss(1.0, samples)[0], rel=1e-6)
+    for bad, match in ((dict(keyword_weight=0.0), 'keyword_weight'),
+                       (dict(keywords='colours'), 'keywords')):
+        with pytest.raises(ValueError, match=match):
+            MODELS.build(tiny_decoder(vocab_file=vocab_file, **bad))
+
+
 def test_missing_vocabulary_is_clear(tmp_path, samples):
     absent = str(tmp_path / 'absent.json')
     for vocab_file, state in ((absent, f'{absent} not found'),

@@ -61,7 +61,11 @@ model = dict(
         num_beams=3,
         length_penalty=1.0,
         use_cache=True,
-        label_smoothing=0.0),
+        label_smoothing=0.0,
+        # Loss weight of the object's attribute words (keywords='scene':
+        # sizes, colours, materials, shapes) against 1 for the other words.
+        keywords=None,
+        keyword_weight=1.0),
     # Image tokens: last level of both images pooled to 4x4 (32 tokens).
     image_tokens=dict(level=-1, pool=4),
     # Stage 1 (Coupled Sample Training): trainable=('delta', 'projector').

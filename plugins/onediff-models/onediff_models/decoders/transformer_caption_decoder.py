@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 
 from onediff_kit.config_check import ConfigError
 from onediff_kit.contracts import BaseDecoder, DecoderOutput
+from onediff_kit.data.scene_vocabulary import load_scene_vocabulary
 from onediff_kit.data.word_tokenizer import WordTokenizer
 from onediff_kit.models.attention import MultiheadAttention
 from onediff_kit.registry import MODELS
@@ -17,6 +18,14 @@ from onediff_models.decoders.beam_search import beam_search, greedy_search
 VOCAB_COMMAND = ('onediff data vocab MANIFEST --out {path} (the train '
                  'captions; `onediff data synth` and `onediff data import` '
                  'write DATA_ROOT/vocab.json)')
+
+
+def scene_words():
+    """Every word a caption may give an object's size, colour, material
+    or shape in (the scene vocabulary, synonyms included)."""
+    vocab = load_scene_vocabulary()
+    values = (*vocab.sizes, *vocab.colors, *vocab.materials, *vocab.shapes)
+    return sorted({w for v in values for w in (v, *vocab.synonyms.get(v, ()))})
 
 
 class DecoderBlock(nn.Module):
@@ -70,6 +79,17 @@ class TransformerCaptionDecoder(BaseDecoder):
         length_penalty (float): beam-search length normalisation exponent.
         use_cache (bool): key/value cache during generation.
         label_smoothing (float): cross-entropy label smoothing.
+        keywords (str | sequence[str], optional): words whose caption
+            tokens weigh ``keyword_weight`` in the loss: a list of words, or
+            ``'scene'`` for every attribute word of the scene vocabulary
+            (sizes, colours, materials, shapes and their synonyms). A word
+            the vocabulary lacks is left out. None: every token alike.
+        keyword_weight (float): loss weight of a keyword token against 1 for
+            the others within its caption; each caption keeps its share of
+            the loss (its token count), so captions without keywords ("no
+            change") weigh as before. A decoder trained from scratch learns
+            the sentence frame first and names the object last: a few words
+            of a caption, they give little of the plain loss.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -78,7 +98,7 @@ class TransformerCaptionDecoder(BaseDecoder):
                  vocab_file=None,
                  use_prompt=True, max_length=24, num_beams=1,
                  length_penalty=1.0, use_cache=True, label_smoothing=0.0,
-                 init_cfg=None):
+                 keywords=None, keyword_weight=1.0, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.vocab_size = vocab_size
         self.embed_dims = embed_dims
@@ -89,6 +109,15 @@ class TransformerCaptionDecoder(BaseDecoder):
         self.length_penalty = length_penalty
         self.use_cache = use_cache
         self.label_smoothing = label_smoothing
+        if keyword_weight <= 0:
+            raise ValueError(f'decoder.keyword_weight={keyword_weight!r} '
+                             'must be > 0')
+        if isinstance(keywords, str) and keywords != 'scene':
+            raise ValueError(f'decoder.keywords={keywords!r} must be None, '
+                             "'scene' or a list of words")
+        self.keywords = scene_words() if keywords == 'scene' else (
+            tuple(keywords) if keywords else ())
+        self.keyword_weight = float(keyword_weight)
         self.vocab_file = vocab_file
         self.tokenizer = self._load_tokenizer(vocab_file)
         self.tok_embed = nn.Embedding(vocab_size, embed_dims)
@@ -241,10 +270,27 @@ class TransformerCaptionDecoder(BaseDecoder):
         hidden, _ = self.forward_hidden(embeds, key_mask, positions)
         # Position t-1+j predicts text token j.
         logits = self.logits(hidden[:, t - 1:-1])
-        loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(),
-                               ignore_index=-100,
-                               label_smoothing=self.label_smoothing)
-        return dict(loss=loss)
+        losses = F.cross_entropy(logits.flatten(0, 1), labels.flatten(),
+                                 ignore_index=-100, reduction='none',
+                                 label_smoothing=self.label_smoothing)
+        weights = self._token_weights(labels).flatten()
+        return dict(loss=(losses * weights).sum() / weights.sum())
+
+    def _token_weights(self, labels):
+        """Loss weight per label ``(B, L)``: 0 where ignored; a keyword
+        ``keyword_weight`` times another token of its caption, scaled so
+        that a caption's weights sum to its token count."""
+        weights = (labels != -100).float()
+        if self.keywords and self.keyword_weight != 1.0:
+            ids = [i for w in self.keywords
+                   for i in self.tokenizer.encode(w)
+                   if i != self.tokenizer.unk_id]
+            keyword = torch.isin(labels, labels.new_tensor(ids))
+            raw = torch.where(keyword, weights * self.keyword_weight,
+                              weights)
+            weights = raw * (weights.sum(1, keepdim=True) /
+                             raw.sum(1, keepdim=True).clamp(min=1e-12))
+        return weights
 
     # --------------------------------------------------------- generation
     @torch.no_grad()
