@@ -89,7 +89,9 @@ def test_keyword_weight_is_a_weighted_mean(vocab_file, samples):
     assert loss(5.0, samples, ['zebra'])[0] == pytest.approx(
         loss(1.0, samples)[0], rel=1e-6)
     for bad, match in ((dict(keyword_weight=0.0), 'keyword_weight'),
-                       (dict(keywords='colours'), 'keywords')):
+                       (dict(keyword_weight='4'), 'keyword_weight'),
+                       (dict(keywords='colours'), 'keywords'),
+                       (dict(keywords=['red', 3]), 'keywords')):
         with pytest.raises(ValueError, match=match):
             MODELS.build(tiny_decoder(vocab_file=vocab_file, **bad))
 

@@ -109,14 +109,18 @@ class TransformerCaptionDecoder(BaseDecoder):
         self.length_penalty = length_penalty
         self.use_cache = use_cache
         self.label_smoothing = label_smoothing
-        if keyword_weight <= 0:
+        if not isinstance(keyword_weight, (int, float)) or keyword_weight <= 0:
             raise ValueError(f'decoder.keyword_weight={keyword_weight!r} '
-                             'must be > 0')
-        if isinstance(keywords, str) and keywords != 'scene':
+                             'must be a number > 0')
+        if keywords == 'scene':
+            keywords = scene_words()
+        elif keywords is not None and (
+                isinstance(keywords, str)
+                or not isinstance(keywords, (list, tuple))
+                or not all(isinstance(w, str) for w in keywords)):
             raise ValueError(f'decoder.keywords={keywords!r} must be None, '
                              "'scene' or a list of words")
-        self.keywords = scene_words() if keywords == 'scene' else (
-            tuple(keywords) if keywords else ())
+        self.keywords = tuple(keywords or ())
         self.keyword_weight = float(keyword_weight)
         self.vocab_file = vocab_file
         self.tokenizer = self._load_tokenizer(vocab_file)

