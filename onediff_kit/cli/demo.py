@@ -273,7 +273,8 @@ def visualise(args, ckpt, root, out_dir, num):
     from onediff_kit.data.manifest import load_manifest
     banner(f'visualising {num} test pairs into {out_dir}')
     os.makedirs(out_dir, exist_ok=True)
-    captioner = DiffCaptioner(args.config, ckpt, device='cpu')
+    captioner = DiffCaptioner(args.config, ckpt, device='cpu',
+                              cfg_options=args.cfg_options)
     records = load_manifest(osp.join(root, 'manifest.jsonl'), split='test')
     seen_types, picked = set(), []
     for rec in records:  # one pair per change type first

@@ -98,3 +98,30 @@ def test_demo_finds_data_drawn_by_an_older_look(tmp_path):
                                                            str(tmp_path))
     info.unlink()  # data from elsewhere: nothing says, nothing is redone
     assert demo.stale_look(cfg, str(tmp_path)) is None
+
+
+def test_every_step_builds_the_model_with_the_runs_cfg_options(
+        tmp_path, monkeypatch):
+    """A run trained with ``--cfg-options`` (a model without image tokens,
+    say) is visualised and exported with them too, or its checkpoint does
+    not load."""
+    import onediff_kit.apis
+    import onediff_kit.data.manifest
+    built = []
+
+    class Captioner:
+        def __init__(self, config, checkpoint, **kwargs):
+            built.append(kwargs.get('cfg_options'))
+
+        def save_pretrained(self, *args, **kwargs):
+            pass
+
+    monkeypatch.setattr(onediff_kit.apis, 'DiffCaptioner', Captioner)
+    monkeypatch.setattr(onediff_kit.data.manifest, 'load_manifest',
+                        lambda *args, **kwargs: [])
+    options = {'model.image_tokens': None}
+    args = parse_command('demo', ['--cfg-options', 'model.image_tokens=None'])
+    assert args.cfg_options == options
+    demo.visualise(args, 'ckpt.pth', str(tmp_path), str(tmp_path / 'vis'), 0)
+    demo.export_pretrained(args, 'ckpt.pth', str(tmp_path))
+    assert built == [options, options]
