@@ -6,6 +6,7 @@ name in
 ``onediff_kit.registry.IMPORTERS`` / ``GENERATORS``; this module imports no
 concrete component.
 """
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -254,10 +255,16 @@ def run_synth(args):
         cfg['workers'] = args.workers
     if args.real_fraction is not None:
         cfg['real_fraction'] = args.real_fraction
+    if args.rules is not None:
+        cfg['rules'] = args.rules
     try:
         gen = build_generator(args.generator, **cfg)
     except KeyError as exc:
         print(f'error: {exc}', file=sys.stderr)
+        return 2
+    except TypeError as exc:  # an argument the generator does not take
+        print(f'error: {args.generator or "the default generator"}: {exc}',
+              file=sys.stderr)
         return 2
     summary = gen.generate(
         args.out, args.num, seed=args.seed, progress=not args.quiet)
@@ -400,8 +407,23 @@ def _add_synth_parser(sub):
     s.add_argument('--generator',
                    help='registered generator name (default: the one '
                    'registered; `onediff list --kind generator`)')
+    s.add_argument('--rules', type=_json_object, metavar='JSON',
+                   help='scene rules of a CLEVR-Change generator (keyword '
+                   'arguments of SceneRules), e.g. '
+                   '\'{"view_camera_jitter": 2.0}\'')
     s.add_argument('--quiet', action='store_true', help='no progress bar')
     s.set_defaults(func=run_synth)
+
+
+def _json_object(text):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f'not JSON: {exc}') from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f'expected a JSON object, got {text!r}')
+    return value
 
 
 def _add_render_parser(sub):

@@ -75,8 +75,8 @@ def banner(text):
 
 def synth_argv(cfg, num_pairs=None):
     """The `onediff data synth` arguments that make the config's data: its
-    ``synth_data`` (generator, size, num, seed), else the default generator
-    at ``img_size``."""
+    ``synth_data`` (generator, size, num, seed, rules), else the default
+    generator at ``img_size``."""
     synth = dict(cfg.get('synth_data') or {})
     size = synth.get('size', cfg.get('img_size', 128))
     if not isinstance(size, int):
@@ -86,13 +86,16 @@ def synth_argv(cfg, num_pairs=None):
             '--seed', str(synth.get('seed', 0)), '--size', str(size)]
     if synth.get('generator'):
         argv += ['--generator', synth['generator']]
+    if synth.get('rules'):
+        argv += ['--rules', json.dumps(synth['rules'], sort_keys=True)]
     return argv
 
 
 def stale_look(cfg, root):
     """Why the generated data in ``root`` is not what the config's
-    generator draws now (another generator, or an older ``look_version``
-    in its info.json); None when it is, or when no info.json says."""
+    generator draws now (another generator, an older ``look_version`` or
+    other ``synth_data.rules`` in its info.json); None when it is, or when
+    no info.json says."""
     info_file = osp.join(root, 'info.json')
     if not osp.isfile(info_file):
         return None
@@ -109,6 +112,11 @@ def stale_look(cfg, root):
     if info.get('look_version', 1) != getattr(cls, 'look_version', 1):
         return (f'drawn by {cls.__name__} look {info.get("look_version", 1)}'
                 f', which now draws look {cls.look_version}')
+    # Through JSON, as info.json holds them (tuples become lists).
+    rules = json.loads(json.dumps(
+        (cfg.get('synth_data') or {}).get('rules') or {}))
+    if 'rules' in info and info['rules'] != rules:
+        return f'drawn with rules {info["rules"]}, the config asks for {rules}'
     return None
 
 

@@ -1,5 +1,8 @@
 """The fast renderer of CLEVR-Change triplets (synth/clevr_view.py)."""
+import json
+
 import numpy as np
+import pytest
 
 from onediff_data.clevr_render.change_stats import changed_fraction
 from onediff_data.synth import clevr_view
@@ -103,3 +106,41 @@ def test_clevr_metal_faces_carry_a_gradient_and_rubber_faces_do_not():
         assert _face_gradient('metal', rot, clevr_view.SHADING) > 1e-3
         # The square renderer's metal (no tilt): flat faces.
         assert _face_gradient('metal', rot, render.SHADING) < 1e-6
+
+
+def test_cli_synth_rules_reach_the_scenes_and_info_json(tmp_path, capsys):
+    """``--rules`` sets the scene rules (here a wider after-image camera
+    jitter: the distractor changes more) and info.json records them; a
+    generator without rules and rules that are not a JSON object are
+    refused with the option named."""
+    from PIL import Image
+
+    from onediff_kit.cli.main import main
+    from onediff_kit.data.jsonl import read_jsonl
+
+    def distractor_change(out, rules):
+        argv = ['data', 'synth', '--out', str(out), '--num', '8', '--seed',
+                '2', '--size', '96', '--workers', '1', '--real-fraction',
+                '0', '--generator', 'ClevrChangeSynthGenerator', '--quiet']
+        assert main(argv + (['--rules', rules] if rules else [])) == 0
+        records = [r for r in read_jsonl(out / 'manifest.jsonl')
+                   if r['change_type'] == 'none']
+        return np.mean([changed_fraction(
+            *(np.asarray(Image.open(out / r[k]).convert('RGB'))
+              for k in ('before', 'after'))) for r in records])
+
+    still = distractor_change(tmp_path / 'still', '{"view_camera_jitter": 0,'
+                              ' "view_light_jitter": 0}')
+    wide = distractor_change(tmp_path / 'wide', '{"view_camera_jitter": 3}')
+    assert still == 0 < wide
+    info = json.loads((tmp_path / 'wide' / 'info.json').read_text())
+    assert info['rules'] == {'view_camera_jitter': 3}
+    capsys.readouterr()
+    assert main(['data', 'synth', '--out', str(tmp_path / 'x'), '--num',
+                 '2', '--generator', 'SynthDiffGenerator', '--rules',
+                 '{"view_camera_jitter": 3}', '--quiet']) == 2
+    assert 'rules' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(['data', 'synth', '--out', str(tmp_path / 'x'), '--rules',
+              '[1, 2]'])
+    assert 'expected a JSON object' in capsys.readouterr().err

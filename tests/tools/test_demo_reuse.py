@@ -96,6 +96,17 @@ def test_demo_finds_data_drawn_by_an_older_look(tmp_path):
                                     'SynthDiffGenerator'))
     assert 'drawn by SynthDiffGenerator' in demo.stale_look(cfg,
                                                            str(tmp_path))
+    # Other scene rules (synth_data.rules, here the after images' camera
+    # jitter) make other data.
+    info.write_text(written)
+    cfg.synth_data.rules = dict(view_camera_jitter=9.0)
+    assert 'the config asks for' in demo.stale_look(cfg, str(tmp_path))
+    assert demo.synth_argv(cfg)[-2:] == ['--rules', '{"view_camera_jitter": 9.0}']
+    gen = GENERATORS.build(dict(type=cfg.synth_data.generator, size=48,
+                                real_fraction=0, workers=1,
+                                rules=cfg.synth_data.rules))
+    gen.generate(tmp_path, 4, seed=0, progress=False)
+    assert demo.stale_look(cfg, str(tmp_path)) is None
     info.unlink()  # data from elsewhere: nothing says, nothing is redone
     assert demo.stale_look(cfg, str(tmp_path)) is None
 

@@ -51,7 +51,11 @@ class ClevrChangeSynthGenerator(SynthDiffGenerator):
     def __init__(self, size=192, rules=None, **kwargs):
         super().__init__(size=size, **kwargs)
         self.frame = (self.size, round(self.size * 2 / 3))
-        self.rules = SceneRules(PROPERTIES, **(rules or {}))
+        self.rules_cfg = dict(rules or {})
+        self.rules = SceneRules(PROPERTIES, **self.rules_cfg)
+
+    def extra_info(self):
+        return dict(rules=self.rules_cfg)
 
     @lru_cache(maxsize=4)
     def _triplet(self, index, seed):

@@ -265,10 +265,15 @@ class SynthDiffGenerator:
             real_fraction=self.real_fraction,
             split_ratios=list(self.split_ratios),
             min_objects=self.min_objects, max_objects=self.max_objects,
+            **self.extra_info(),
             counts={k: v for k, v in summary.items() if k != 'seconds'})
         with open(out_dir / 'info.json', 'w', encoding='utf-8') as f:
             json.dump(info, f, indent=2)
         return summary
+
+    def extra_info(self):
+        """Settings of a subclass that ``info.json`` records too."""
+        return {}
 
 
 def _scene_boxes(change, size, cam_before, cam_after):
