@@ -14,12 +14,17 @@ image is compared with its Blender render (mean absolute difference in
 levels). ``--calibrate`` prints the fast renderer's base colours
 (``clevr_view.BASE_COLORS``) fitted to the Blender renders: per material
 and colour, the vocabulary's colour scaled per channel until the objects'
-centre pixels have Blender's mean colour (two rounds).
+centre pixels have Blender's mean colour (two rounds). ``--fast-only``
+measures only the fast renderer, on triplets drawn straight from the
+scene rules (no Blender, no assets): how the default data's
+``synth_data.rules`` were set.
 
 Usage:
     python -m bench.bench_clevr_change_stats --assets DIR --out DIR
         [--num 20] [--size 240x160] [--samples 64] [--workers 1]
         [--rules '{"view_camera_jitter": 0.4}'] [--calibrate]
+    python -m bench.bench_clevr_change_stats --fast-only [--num 150]
+        [--size 240x160] [--rules ...]
 """
 import argparse
 import json
@@ -30,9 +35,8 @@ import numpy as np
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--assets', required=True,
-                   help="CLEVR's image_generation/data folder")
-    p.add_argument('--out', required=True,
+    p.add_argument('--assets', help="CLEVR's image_generation/data folder")
+    p.add_argument('--out',
                    help='render folder (reused; one per --rules setting)')
     p.add_argument('--num', type=int, default=20)
     p.add_argument('--size', default='240x160')
@@ -44,13 +48,26 @@ def main(argv=None):
     p.add_argument('--calibrate', action='store_true',
                    help='print base colours for the fast renderer fitted '
                    'to the Blender renders')
+    p.add_argument('--fast-only', action='store_true',
+                   help='only the fast renderer, on triplets drawn from the '
+                   'scene rules (no Blender)')
     args = p.parse_args(argv)
+    if not args.fast_only and not (args.assets and args.out):
+        p.error('--assets and --out are needed (or --fast-only)')
 
     import onediff_kit
     onediff_kit.init()  # plugins
     from onediff_data.clevr_render import change_stats
     from onediff_kit.registry import GENERATORS
     width, height = (int(v) for v in args.size.split('x'))
+    if args.fast_only:
+        rows = dict(fast=fast_rule_fractions(args.num, args.seed,
+                                             (width, height), args.rules))
+        print(f'{args.num} triplets drawn by the fast renderer, {args.size}'
+              f', rules {args.rules or "default"}: share of pixels changed '
+              f'by > {change_stats.THRESHOLD} levels (p10 / median / p90)')
+        print_fractions(rows)
+        return 0
     gen = GENERATORS.build(dict(
         type='clevr-change', assets=args.assets, size=(width, height),
         samples=args.samples, workers=args.workers, rules=args.rules))
@@ -64,15 +81,10 @@ def main(argv=None):
     print(f'{len(indices)} triplets, {args.size}, {args.samples} samples, '
           f'rules {args.rules or "default"}: share of pixels changed by '
           f'> {change_stats.THRESHOLD} levels (p10 / median / p90)')
-    rows = dict(blender=fractions,
-                fast=fast_fractions(args.out, indices, (width, height)),
-                synth=synth_fractions(args.num, args.seed))
-    for pair in ('semantic', 'nonsemantic'):
-        print(f'  before vs {pair}: release ' + ' / '.join(
-            f'{v:.3f}' for v in change_stats.RELEASE[pair]))
-        for name, values in rows.items():
-            print(f'    {name:<8} ' + ' / '.join(
-                f'{v:.3f}' for v in change_stats.summarize(values[pair])))
+    print_fractions(dict(
+        blender=fractions,
+        fast=fast_fractions(args.out, indices, (width, height)),
+        synth=synth_fractions(args.num, args.seed)))
     images = renderings(args.out, indices, (width, height))
     fast, square = fast_vs_blender(images)
     print(f'  mean absolute difference to Blender (0-255 levels): fast '
@@ -153,6 +165,34 @@ def fast_fractions(root, indices, size):
     out = dict(semantic=[], nonsemantic=[])
     for i in indices:
         images = render_triplet(_triplet(root, i), size)
+        for pair in out:
+            out[pair].append(changed_fraction(images['before'],
+                                              images[pair]))
+    return out
+
+
+def print_fractions(rows):
+    """p10 / median / p90 per renderer, beside the release's."""
+    from onediff_data.clevr_render import change_stats
+    for pair in ('semantic', 'nonsemantic'):
+        print(f'  before vs {pair}: release ' + ' / '.join(
+            f'{v:.3f}' for v in change_stats.RELEASE[pair]))
+        for name, values in rows.items():
+            print(f'    {name:<8} ' + ' / '.join(
+                f'{v:.3f}' for v in change_stats.summarize(values[pair])))
+
+
+def fast_rule_fractions(num, seed, size, rules):
+    """Changed shares of triplets ``0 .. num - 1`` drawn from
+    ``SceneRules(**rules)`` by the fast renderer."""
+    from onediff_data.clevr_render.change_stats import changed_fraction
+    from onediff_data.clevr_render.scene import SceneRules
+    from onediff_data.synth.clevr_change_generator import PROPERTIES
+    from onediff_data.synth.clevr_view import render_triplet
+    scene_rules = SceneRules(PROPERTIES, **(rules or {}))
+    out = dict(semantic=[], nonsemantic=[])
+    for i in range(num):
+        images = render_triplet(scene_rules.triplet(i, seed), size)
         for pair in out:
             out[pair].append(changed_fraction(images['before'],
                                               images[pair]))

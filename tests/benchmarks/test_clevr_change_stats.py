@@ -58,3 +58,17 @@ def test_colour_fit_keeps_the_colours_drawn_with(renders):
         diff = np.subtract(fitted[material][color],
                            drawn_with[material][color])
         assert np.abs(diff).max() <= 2, (material, color)
+
+
+def test_fast_only_shares_grow_with_the_view_jitter(renders):
+    """--fast-only draws the triplets from the scene rules: the same
+    triplets as a render folder's, and a wider after-image camera jitter
+    changes more of each distractor."""
+    drawn = stats.fast_rule_fractions(4, 0, SIZE, None)
+    assert drawn == stats.fast_fractions(renders, range(4), SIZE)
+    still = stats.fast_rule_fractions(
+        4, 0, SIZE, dict(view_camera_jitter=0, view_light_jitter=0))
+    wide = stats.fast_rule_fractions(4, 0, SIZE,
+                                     dict(view_camera_jitter=3.0))
+    assert max(still['nonsemantic']) == 0
+    assert np.median(wide['nonsemantic']) > np.median(drawn['nonsemantic'])
