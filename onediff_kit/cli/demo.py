@@ -216,7 +216,9 @@ def train(args, cfg, train_dir):
     argv += cfg_options_argv(args.cfg_options) + console_argv(args)
     if args.amp:
         argv.append('--amp')
-    banner('training: stage 1 (Coupled Sample Training), then stage 2')
+    banner('training: ' + ', then '.join(
+        f'{s["name"]} ({s["iters"]} iterations)'
+        for s in cfg.train_cfg.stages))
     from onediff_kit.cli.train import main as train_main
     train_main(argv)
 

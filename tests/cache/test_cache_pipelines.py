@@ -48,15 +48,15 @@ def test_stage_dataloaders_and_wrapped_datasets_are_checked():
 
 
 def test_the_default_config_is_cacheable_and_the_900it_recipe_is_not():
-    # The default caches with one fixed jitter draw per pair, in both
-    # stages; the 900-iteration recipe it inherits draws per visit.
+    # The default caches with one fixed jitter draw per pair; the
+    # 900-iteration recipe it inherits draws per visit.
     cfg = Config.fromfile(DEFAULT)
     assert cfg.model.encoder.type == 'CachedEncoder'
     check_cacheable_pipelines(cfg)
     cfg.merge_from_dict({
-        'train_cfg.stages.0.dataloader.dataset.pipeline.2.num_variants': None,
+        'train_dataloader.dataset.pipeline.2.num_variants': None,
     })
-    with pytest.raises(ConfigError, match=r'stages\[0\].*FixedVariants'):
+    with pytest.raises(ConfigError, match=r'train_dataloader.*FixedVariants'):
         check_cacheable_pipelines(cfg)
     recipe = Config.fromfile(RECIPE_900IT)
     assert recipe.model.encoder.type != 'CachedEncoder'

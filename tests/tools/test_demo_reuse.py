@@ -1,5 +1,6 @@
 """``onediff demo`` reuses a finished run only if it was trained with the same
 config."""
+import json
 import os.path as osp
 
 import pytest
@@ -65,7 +66,8 @@ def test_demo_makes_the_data_its_config_names():
         '--out': cfg.train_dataloader.dataset.data_root,
         '--num': str(cfg.synth_data.num), '--seed': str(cfg.synth_data.seed),
         '--size': str(cfg.synth_data.size),
-        '--generator': cfg.synth_data.generator}
+        '--generator': cfg.synth_data.generator,
+        '--rules': json.dumps(cfg.synth_data.rules, sort_keys=True)}
     # The generator's frame is what the model reads: width 192, 3:2.
     assert cfg.img_size == (cfg.synth_data.size * 2 // 3, cfg.synth_data.size)
     # A config without synth_data: the default generator at its img_size.
@@ -83,7 +85,8 @@ def test_demo_finds_data_drawn_by_an_older_look(tmp_path):
     from onediff_kit.registry import GENERATORS
     cfg = Config.fromfile(demo.DEFAULT_CONFIG)
     gen = GENERATORS.build(dict(type=cfg.synth_data.generator, size=48,
-                                real_fraction=0, workers=1))
+                                real_fraction=0, workers=1,
+                                rules=cfg.synth_data.rules))
     gen.generate(tmp_path, 4, seed=0, progress=False)
     assert demo.stale_look(cfg, str(tmp_path)) is None
     info = tmp_path / 'info.json'
