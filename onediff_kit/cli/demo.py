@@ -112,11 +112,13 @@ def stale_look(cfg, root):
     if info.get('look_version', 1) != getattr(cls, 'look_version', 1):
         return (f'drawn by {cls.__name__} look {info.get("look_version", 1)}'
                 f', which now draws look {cls.look_version}')
-    # Through JSON, as info.json holds them (tuples become lists).
+    # Through JSON, as info.json holds them (tuples become lists); data
+    # written before info.json recorded rules was drawn with none.
     rules = json.loads(json.dumps(
         (cfg.get('synth_data') or {}).get('rules') or {}))
-    if 'rules' in info and info['rules'] != rules:
-        return f'drawn with rules {info["rules"]}, the config asks for {rules}'
+    drawn_with = info.get('rules', {})
+    if drawn_with != rules:
+        return f'drawn with rules {drawn_with}, the config asks for {rules}'
     return None
 
 

@@ -102,6 +102,11 @@ def test_demo_finds_data_drawn_by_an_older_look(tmp_path):
     # Other scene rules (synth_data.rules, here the after images' camera
     # jitter) make other data.
     info.write_text(written)
+    recorded = json.loads(written)
+    del recorded['rules']  # written before info.json recorded them
+    info.write_text(json.dumps(recorded))
+    assert 'drawn with rules {}' in demo.stale_look(cfg, str(tmp_path))
+    info.write_text(written)
     cfg.synth_data.rules = dict(view_camera_jitter=9.0)
     assert 'the config asks for' in demo.stale_look(cfg, str(tmp_path))
     assert demo.synth_argv(cfg)[-2:] == ['--rules', '{"view_camera_jitter": 9.0}']
