@@ -160,11 +160,17 @@ def calibrate_colors(root, indices, size, rounds=2):
 
 def fast_fractions(root, indices, size):
     """Changed shares of the same triplets drawn by the fast renderer."""
+    return _fast_shares((_triplet(root, i) for i in indices), size)
+
+
+def _fast_shares(triplets, size):
+    """Changed shares, before vs each after image, of ``triplets`` drawn
+    by the fast renderer."""
     from onediff_data.clevr_render.change_stats import changed_fraction
     from onediff_data.synth.clevr_view import render_triplet
     out = dict(semantic=[], nonsemantic=[])
-    for i in indices:
-        images = render_triplet(_triplet(root, i), size)
+    for triplet in triplets:
+        images = render_triplet(triplet, size)
         for pair in out:
             out[pair].append(changed_fraction(images['before'],
                                               images[pair]))
@@ -185,18 +191,11 @@ def print_fractions(rows):
 def fast_rule_fractions(num, seed, size, rules):
     """Changed shares of triplets ``0 .. num - 1`` drawn from
     ``SceneRules(**rules)`` by the fast renderer."""
-    from onediff_data.clevr_render.change_stats import changed_fraction
     from onediff_data.clevr_render.scene import SceneRules
     from onediff_data.synth.clevr_change_generator import PROPERTIES
-    from onediff_data.synth.clevr_view import render_triplet
     scene_rules = SceneRules(PROPERTIES, **(rules or {}))
-    out = dict(semantic=[], nonsemantic=[])
-    for i in range(num):
-        images = render_triplet(scene_rules.triplet(i, seed), size)
-        for pair in out:
-            out[pair].append(changed_fraction(images['before'],
-                                              images[pair]))
-    return out
+    return _fast_shares((scene_rules.triplet(i, seed) for i in range(num)),
+                        size)
 
 
 def synth_fractions(num, seed):
